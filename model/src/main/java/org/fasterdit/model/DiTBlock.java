@@ -1,0 +1,33 @@
+package org.fasterdit.model;
+
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
+
+/** One adaLN-Zero transformer block (DiT paper, Fig. 3). */
+final class DiTBlock {
+  private final Attention attn;
+  private final Mlp mlp;
+  private final Linear adaLN; // registered as adaLN_modulation.1 (index 0 is the SiLU)
+
+  DiTBlock(Params p, int hidden, int heads) {
+    this.attn = new Attention(p.child("attn"), hidden, heads);
+    this.mlp = new Mlp(p.child("mlp"), hidden);
+    this.adaLN = new Linear(p.child("adaLN_modulation").child("1"), hidden, 6L * hidden);
+  }
+
+  void init(WeightInit init) {
+    attn.init(init);
+    mlp.init(init);
+    adaLN.initZero();
+  }
+
+  Tensor forward(Tensor x, Tensor c) {
+    // chunks in the reference order: shift_msa, scale_msa, gate_msa, shift_mlp, scale_mlp, gate_mlp; each (N, D)
+    TensorVector m = adaLN.forward(torch.silu(c)).chunk(6, 1);
+    Tensor h = AdaLN.modulate(AdaLN.norm(x), m.get(0), m.get(1)); // (N, T, D)
+    x = x.add(m.get(2).unsqueeze(1).mul(attn.forward(h))); // (N, T, D)
+    h = AdaLN.modulate(AdaLN.norm(x), m.get(3), m.get(4));
+    return x.add(m.get(5).unsqueeze(1).mul(mlp.forward(h))); // (N, T, D)
+  }
+}

@@ -1,0 +1,32 @@
+package org.fasterdit.model;
+
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptional;
+import org.bytedeco.pytorch.global.torch;
+
+/** y = x W^T + b, registered as {@code weight} (out, in) and {@code bias} (out). */
+public final class Linear {
+  final Tensor weight;
+  final Tensor bias;
+
+  public Linear(Params p, long in, long out) {
+    this.weight = p.create("weight", true, out, in);
+    this.bias = p.create("bias", true, out);
+  }
+
+  public Tensor forward(Tensor x) {
+    return torch.linear(x, weight, new TensorOptional(bias));
+  }
+
+  /** The reference's basic init for every Linear: xavier-uniform weight, zero bias. */
+  void initXavier(WeightInit init) {
+    init.xavierUniform(weight);
+    WeightInit.zero(bias);
+  }
+
+  /** adaLN-Zero: the modulation and output layers start at zero, so every block starts as the identity. */
+  void initZero() {
+    WeightInit.zero(weight);
+    WeightInit.zero(bias);
+  }
+}

@@ -1,0 +1,25 @@
+package org.fasterdit.model;
+
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+/** {@code fc1} (D -> 4D), GELU with the tanh approximation (as the reference), {@code fc2} (4D -> D). */
+final class Mlp {
+  private final Linear fc1;
+  private final Linear fc2;
+
+  Mlp(Params p, int hidden) {
+    long inner = (long) hidden * DiTConfig.MLP_RATIO;
+    this.fc1 = new Linear(p.child("fc1"), hidden, inner);
+    this.fc2 = new Linear(p.child("fc2"), inner, hidden);
+  }
+
+  void init(WeightInit init) {
+    fc1.initXavier(init);
+    fc2.initXavier(init);
+  }
+
+  Tensor forward(Tensor x) {
+    return fc2.forward(torch.gelu(fc1.forward(x), "tanh"));
+  }
+}

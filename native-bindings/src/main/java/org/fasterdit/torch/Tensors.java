@@ -1,0 +1,131 @@
+package org.fasterdit.torch;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.fasterdit.io.DType;
+import org.fasterdit.io.HostTensor;
+
+/**
+ * The bridge between host memory (FFM segments: memory-mapped files, arenas) and LibTorch tensors. {@link #view}
+ * shares memory with no copy; {@link #copyOf} and {@link #toHost} copy.
+ */
+public final class Tensors {
+  private Tensors() {}
+
+  public static ScalarType scalarType(DType d) {
+    return switch (d) {
+      case F64 -> ScalarType.Double;
+      case F32 -> ScalarType.Float;
+      case F16 -> ScalarType.Half;
+      case BF16 -> ScalarType.BFloat16;
+      case I64 -> ScalarType.Long;
+      case I32 -> ScalarType.Int;
+      case I16 -> ScalarType.Short;
+      case I8 -> ScalarType.Char;
+      case U8 -> ScalarType.Byte;
+      case BOOL -> ScalarType.Bool;
+    };
+  }
+
+  public static DType dtype(ScalarType s) {
+    return switch (s) {
+      case Double -> DType.F64;
+      case Float -> DType.F32;
+      case Half -> DType.F16;
+      case BFloat16 -> DType.BF16;
+      case Long -> DType.I64;
+      case Int -> DType.I32;
+      case Short -> DType.I16;
+      case Char -> DType.I8;
+      case Byte -> DType.U8;
+      case Bool -> DType.BOOL;
+      default -> throw new TorchException("tensor dtype " + s + " has no host representation");
+    };
+  }
+
+  /** A javacpp Pointer at a segment's address; it owns nothing. */
+  static Pointer pointerAt(MemorySegment seg) {
+    long address = seg.address();
+    long size = seg.byteSize();
+    return new Pointer() {
+      {
+        this.address = address;
+        this.limit = size;
+        this.capacity = size;
+      }
+    };
+  }
+
+  /**
+   * A CPU tensor over the segment's memory, no copy. The tensor does not own the memory: it must not be used after
+   * the segment's arena closes (or, for a memory-mapped file, after the mapping's arena closes). Writes through the
+   * tensor go to the segment. A read-only mapping must only be read.
+   */
+  public static Tensor view(HostTensor h) {
+    long need = Math.multiplyExact(h.numel(), (long) h.dtype().byteSize());
+    if (h.data().byteSize() < need) {
+      throw new TorchException("host tensor holds " + h.data().byteSize() + " bytes but shape needs " + need);
+    }
+    if (need == 0) return torch.empty(h.shape(), new TensorOptions(scalarType(h.dtype())), null);
+    return TorchException.wrap(
+        "viewing host memory as a tensor",
+        () -> torch.from_blob(pointerAt(h.data()), h.shape(), new TensorOptions(scalarType(h.dtype()))));
+  }
+
+  /** A tensor with its own copy of the host data (safe to keep after the source arena closes). */
+  public static Tensor copyOf(HostTensor h) {
+    return view(h).clone();
+  }
+
+  /** Copies a tensor (any device, any layout) into a new segment of {@code arena}. */
+  public static HostTensor toHost(Tensor t, Arena arena) {
+    try (var scope = NativeScope.open()) {
+      Tensor c = t.detach().cpu().contiguous();
+      long n = c.nbytes();
+      MemorySegment dst = arena.allocate(Math.max(n, 1), 64);
+      if (n > 0) {
+        MemorySegment src = MemorySegment.ofAddress(c.data_ptr().address()).reinterpret(n);
+        dst.copyFrom(src);
+      }
+      return new HostTensor(dtype(c.scalar_type()), c.sizes().vec().get(), dst.asSlice(0, n));
+    }
+  }
+
+  /** A new float32 CPU tensor holding {@code values}. */
+  public static Tensor ofFloats(float[] values, long... shape) {
+    Tensor t = torch.empty(shape, new TensorOptions(ScalarType.Float), null);
+    if (values.length != t.numel()) throw new TorchException(values.length + " values for shape of " + t.numel());
+    MemorySegment dst = MemorySegment.ofAddress(t.data_ptr().address()).reinterpret(t.nbytes());
+    MemorySegment.copy(values, 0, dst, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, values.length);
+    return t;
+  }
+
+  /** A new int64 CPU tensor holding {@code values}. */
+  public static Tensor ofLongs(long[] values, long... shape) {
+    Tensor t = torch.empty(shape, new TensorOptions(ScalarType.Long), null);
+    if (values.length != t.numel()) throw new TorchException(values.length + " values for shape of " + t.numel());
+    MemorySegment dst = MemorySegment.ofAddress(t.data_ptr().address()).reinterpret(t.nbytes());
+    MemorySegment.copy(values, 0, dst, ValueLayout.JAVA_LONG_UNALIGNED, 0, values.length);
+    return t;
+  }
+
+  /** The tensor's values as float32, copied to the Java heap. */
+  public static float[] toFloats(Tensor t) {
+    try (var scope = NativeScope.open()) {
+      Tensor c = t.detach().cpu().to(ScalarType.Float).contiguous();
+      return MemorySegment.ofAddress(c.data_ptr().address())
+          .reinterpret(c.nbytes())
+          .toArray(ValueLayout.JAVA_FLOAT_UNALIGNED);
+    }
+  }
+
+  public static long[] shape(Tensor t) {
+    return t.sizes().vec().get();
+  }
+}

@@ -1,0 +1,36 @@
+package org.fasterdit.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code fasterdit} command line. Each subcommand lives in its own file. */
+@Command(
+    name = "fasterdit",
+    mixinStandardHelpOptions = true,
+    version = "fasterdit 0.1.0",
+    description = "Train, sample and analyse Diffusion Transformers with the FasterDiT recipe on LibTorch.",
+    subcommands = {ParityCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs the CLI and returns the exit code (used by tests without exiting the JVM). */
+  public static int run(String... args) {
+    CommandLine cl = new CommandLine(new Main());
+    cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+      // Bad input is the common case: one clear line, no stack trace (set FASTERDIT_DEBUG=1 for it).
+      cmd.getErr().println("fasterdit " + cmd.getCommandName() + ": error: " + ex.getMessage());
+      if (System.getenv("FASTERDIT_DEBUG") != null) ex.printStackTrace(cmd.getErr());
+      return 1;
+    });
+    return cl.execute(args);
+  }
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+}
