@@ -136,6 +136,7 @@ public final class CheckpointLoader {
       Map<String, Tensor> views = new LinkedHashMap<>();
       for (var e : sd.entrySet()) views.put(e.getKey(), Tensors.view(e.getValue()));
       model.loadStateDict(views);
+      java.lang.ref.Reference.reachabilityFence(sd); // the views borrow its memory until the copy is done
     } catch (RuntimeException e) {
       model.close();
       throw e;

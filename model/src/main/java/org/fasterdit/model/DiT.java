@@ -82,7 +82,8 @@ public final class DiT implements AutoCloseable {
   /**
    * Classifier-free guidance. Runs [x; x] with labels [y; null] and returns uncond + scale * (cond - uncond) on the
    * first {@code guidedChannels} output channels; the remaining channels (learned sigma, or the public code's
-   * unguided 4th latent channel when {@code guidedChannels} = 3) come from the conditional half.
+   * unguided 4th latent channel when {@code guidedChannels} = 3) come from the conditional half. Guiding "all
+   * channels" means {@code guidedChannels = inChannels}: the prediction, never the variance half.
    *
    * @return (M, C_out, H, W) for M = x.size(0)
    */

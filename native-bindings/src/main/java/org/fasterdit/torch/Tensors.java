@@ -51,13 +51,14 @@ public final class Tensors {
 
   /** A javacpp Pointer at a segment's address; it owns nothing. */
   static Pointer pointerAt(MemorySegment seg) {
-    long address = seg.address();
-    long size = seg.byteSize();
+    // Locals must not be named address/limit/capacity: inside the anonymous class those names mean the fields.
+    long segAddress = seg.address();
+    long segSize = seg.byteSize();
     return new Pointer() {
       {
-        this.address = address;
-        this.limit = size;
-        this.capacity = size;
+        this.address = segAddress;
+        this.limit = segSize;
+        this.capacity = segSize;
       }
     };
   }
@@ -65,14 +66,19 @@ public final class Tensors {
   /**
    * A CPU tensor over the segment's memory, no copy. The tensor does not own the memory: it must not be used after
    * the segment's arena closes (or, for a memory-mapped file, after the mapping's arena closes). Writes through the
-   * tensor go to the segment. A read-only mapping must only be read.
+   * tensor go to the segment. A read-only mapping must only be read. A heap segment (no native address) is copied.
    */
   public static Tensor view(HostTensor h) {
     long need = Math.multiplyExact(h.numel(), (long) h.dtype().byteSize());
     if (h.data().byteSize() < need) {
       throw new TorchException("host tensor holds " + h.data().byteSize() + " bytes but shape needs " + need);
     }
-    if (need == 0) return torch.empty(h.shape(), new TensorOptions(scalarType(h.dtype())), null);
+    if (need == 0 || !h.data().isNative()) {
+      // A heap segment has no stable native address: give LibTorch its own copy instead of a view.
+      Tensor t = torch.empty(h.shape(), new TensorOptions(scalarType(h.dtype())), null);
+      if (need > 0) MemorySegment.ofAddress(t.data_ptr().address()).reinterpret(need).copyFrom(h.data().asSlice(0, need));
+      return t;
+    }
     return TorchException.wrap(
         "viewing host memory as a tensor",
         () -> torch.from_blob(pointerAt(h.data()), h.shape(), new TensorOptions(scalarType(h.dtype()))));
@@ -80,7 +86,9 @@ public final class Tensors {
 
   /** A tensor with its own copy of the host data (safe to keep after the source arena closes). */
   public static Tensor copyOf(HostTensor h) {
-    return view(h).clone();
+    Tensor t = view(h).clone();
+    java.lang.ref.Reference.reachabilityFence(h); // an auto-arena segment must outlive the copy
+    return t;
   }
 
   /** Copies a tensor (any device, any layout) into a new segment of {@code arena}. */

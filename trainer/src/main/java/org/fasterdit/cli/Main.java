@@ -1,5 +1,8 @@
 package org.fasterdit.cli;
 
+import org.fasterdit.data.DataStats;
+import org.fasterdit.data.Datasets;
+import org.fasterdit.snr.SnrPdfCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -9,7 +12,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "fasterdit 0.1.0",
     description = "Train, sample and analyse Diffusion Transformers with the FasterDiT recipe on LibTorch.",
-    subcommands = {ParityCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {ParityCommand.class, SnrPdfCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -18,6 +21,11 @@ public final class Main implements Runnable {
   }
 
   /** Runs the CLI and returns the exit code (used by tests without exiting the JVM). */
+  static {
+    // snr-pdf --data NAME measures the dataset's std the same way training does.
+    SnrPdfCommand.dataStdResolver = spec -> DataStats.measure(Datasets.open(spec, 32, "train"), 10_000, 0).std();
+  }
+
   public static int run(String... args) {
     CommandLine cl = new CommandLine(new Main());
     cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {

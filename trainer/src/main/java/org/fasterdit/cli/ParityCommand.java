@@ -1,22 +1,11 @@
 package org.fasterdit.cli;
 
-import java.lang.foreign.Arena;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
-import org.bytedeco.pytorch.Device;
-import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch.DeviceType;
-import org.fasterdit.io.HostTensor;
-import org.fasterdit.io.Npz;
-import org.fasterdit.model.CheckpointLoader;
-import org.fasterdit.model.DiT;
 import org.fasterdit.model.DiTConfig;
-import org.fasterdit.torch.NativeScope;
-import org.fasterdit.torch.NoGrad;
+import org.fasterdit.model.Parity;
 import org.fasterdit.torch.Precision;
-import org.fasterdit.torch.Tensors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -47,37 +36,13 @@ public final class ParityCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Result r = run(checkpoint, key, model, heads, caseFile, Precision.parse(precision));
+    int h = heads > 0 ? heads : model != null ? DiTConfig.presetHeads(model) : 0;
+    Parity.Result r = Parity.run(checkpoint, key, h, caseFile, Precision.parse(precision));
     System.out.println("model: " + r.config().describe());
     System.out.printf(Locale.ROOT, "outputs compared: %d values%n", r.count());
+    if (!Double.isNaN(r.cfgMaxAbsErr())) System.out.printf(Locale.ROOT, "cfg_max_abs_err=%.3e%n", r.cfgMaxAbsErr());
+    double worst = Double.isNaN(r.cfgMaxAbsErr()) ? r.maxAbsErr() : Math.max(r.maxAbsErr(), r.cfgMaxAbsErr());
     System.out.printf(Locale.ROOT, "max_abs_err=%.3e%n", r.maxAbsErr());
-    return r.maxAbsErr() <= tol ? 0 : 3;
-  }
-
-  public record Result(DiTConfig config, long count, double maxAbsErr) {}
-
-  public static Result run(Path checkpoint, String key, String model, int heads, Path caseFile, Precision precision) {
-    int h = heads > 0 ? heads : model != null ? DiTConfig.presetHeads(model) : 0;
-    Device cpu = new Device(DeviceType.CPU);
-    try (Arena arena = Arena.ofConfined()) {
-      Map<String, HostTensor> sd = CheckpointLoader.readStateDict(checkpoint, key, arena);
-      DiTConfig config = CheckpointLoader.inferConfig(sd, h);
-      Map<String, HostTensor> c = Npz.read(caseFile);
-      for (String k : new String[] {"x", "t", "y", "out"}) {
-        if (!c.containsKey(k)) throw new IllegalArgumentException(caseFile + ": missing array '" + k + "'");
-      }
-      try (DiT dit = CheckpointLoader.load(sd, config, cpu); var s = NativeScope.open(); var g = NoGrad.on();
-          var a = precision.autocast(cpu)) {
-        Tensor out = dit.forward(Tensors.copyOf(c.get("x")), Tensors.copyOf(c.get("t")), Tensors.copyOf(c.get("y")));
-        float[] got = Tensors.toFloats(out);
-        float[] want = c.get("out").toFloatArray();
-        if (got.length != want.length) {
-          throw new IllegalArgumentException("model output has " + got.length + " values, reference has " + want.length);
-        }
-        double max = 0;
-        for (int i = 0; i < got.length; i++) max = Math.max(max, Math.abs((double) got[i] - want[i]));
-        return new Result(config, got.length, max);
-      }
-    }
+    return worst <= tol ? 0 : 3;
   }
 }

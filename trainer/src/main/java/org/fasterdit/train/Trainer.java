@@ -1,0 +1,228 @@
+package org.fasterdit.train;
+
+import java.lang.foreign.Arena;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
+import org.fasterdit.data.BatchLoader;
+import org.fasterdit.data.DataStats;
+import org.fasterdit.data.Dataset;
+import org.fasterdit.data.HostBatch;
+import org.fasterdit.data.StdModulation;
+import org.fasterdit.diffusion.DdpmObjective;
+import org.fasterdit.diffusion.DdpmSchedule;
+import org.fasterdit.diffusion.FlowObjective;
+import org.fasterdit.diffusion.LossTerms;
+import org.fasterdit.diffusion.Objective;
+import org.fasterdit.io.HostTensor;
+import org.fasterdit.model.DiT;
+import org.fasterdit.model.DiTConfig;
+import org.fasterdit.torch.Devices;
+import org.fasterdit.torch.HostRandom;
+import org.fasterdit.torch.NativeScope;
+import org.fasterdit.torch.Precision;
+import org.fasterdit.torch.Scalars;
+import org.fasterdit.torch.Tensors;
+
+/**
+ * The training loop as a library: one {@link #step()} is one optimizer step (gradient accumulation, class dropout,
+ * mixed precision, gradient averaging across ranks, clipping, a NaN/Inf guard, AdamW, EMA), inside one native scope
+ * so memory stays flat. Every random draw is keyed by (seed, data position), so {@link #save} then {@link #resume}
+ * continues exactly.
+ */
+public final class Trainer implements AutoCloseable {
+  static final long STREAM_NOISE = 1, STREAM_DROP = 2;
+
+  private final TrainConfig cfg;
+  private final DiT model;
+  private final Ema ema;
+  private final AdamW opt;
+  private final Objective objective;
+  private final Dataset data;
+  private final DataStats stats;
+  private final StdModulation modulation;
+  private final GradientSync sync;
+  private final Device device;
+  private final LossScaler scaler;
+  private final List<Tensor> trainable = new ArrayList<>();
+  private final TensorVector trainableVector;
+  private BatchLoader loader;
+  private long step;
+  private int badInARow;
+  private long skippedTotal;
+
+  /** Builds the model and objective from {@code cfg} for {@code data}. */
+  public static Trainer create(TrainConfig cfg, Dataset data, GradientSync sync) {
+    DataStats stats = DataStats.measure(data, cfg.statsSamples(), cfg.seed());
+    Device device = Devices.resolve(cfg.device());
+    DiTConfig mc = cfg.modelConfig(data.height(), data.channels(), data.numClasses());
+    if (data.height() != data.width()) throw new IllegalArgumentException("data must be square, got " + data.height() + "x" + data.width());
+    DiT model = new DiT(mc, device, cfg.seed());
+    return new Trainer(cfg, model, objectiveFor(cfg), data, stats, sync);
+  }
+
+  public static Objective objectiveFor(TrainConfig cfg) {
+    if (cfg.objective().equals("ddpm")) return new DdpmObjective(DdpmSchedule.of(cfg.betaSchedule(), cfg.diffusionSteps()));
+    return new FlowObjective(cfg.path(), cfg.prediction(), cfg.timesteps(), cfg.directionWeight());
+  }
+
+  public Trainer(TrainConfig cfg, DiT model, Objective objective, Dataset data, DataStats stats, GradientSync sync) {
+    this.cfg = cfg;
+    this.model = model;
+    this.objective = objective;
+    this.data = data;
+    this.stats = stats;
+    this.sync = sync;
+    this.device = model.device();
+    cfg.precision().checkSupported(device);
+    if (cfg.tf32() && Devices.isCuda(device)) torch.globalContext().setFloat32MatmulPrecision("high");
+    if (data.numClasses() > model.config().numClasses()) {
+      throw new IllegalArgumentException("dataset has " + data.numClasses() + " classes, model only " + model.config().numClasses());
+    }
+    if (data.channels() != model.config().inChannels() || data.height() != model.config().inputSize()) {
+      throw new IllegalArgumentException("dataset samples are " + data.channels() + "x" + data.height() + "x" + data.width()
+          + " but the model expects " + model.config().inChannels() + "x" + model.config().inputSize());
+    }
+    this.modulation = new StdModulation(cfg.stdMode(), cfg.targetStd(), stats);
+    Map<String, Tensor> named = new LinkedHashMap<>();
+    model.stateDict().forEach((k, t) -> {
+      if (model.params().isTrainable(k)) named.put(k, t);
+    });
+    trainable.addAll(named.values());
+    trainableVector = new TensorVector(trainable.toArray(new Tensor[0]));
+    sync.broadcastParameters(new ArrayList<>(model.stateDict().values()));
+    this.ema = new Ema(model, cfg.emaDecay());
+    this.opt = new AdamW(named, cfg.lr(), cfg.beta1(), cfg.beta2(), cfg.adamEps(), cfg.weightDecay());
+    this.scaler = new LossScaler(cfg.precision() == Precision.FP16);
+  }
+
+  private BatchLoader loader() {
+    if (loader == null) {
+      loader = new BatchLoader(data, cfg.batch(), sync.rank(), sync.worldSize(), cfg.seed(), cfg.flip(), step, cfg.prefetch());
+    }
+    return loader;
+  }
+
+  /** One optimizer step on the next batch. */
+  public StepResult step() {
+    HostBatch batch = loader().next();
+    if (batch.step() != step) throw new IllegalStateException("data loader at step " + batch.step() + ", trainer at " + step);
+    try (var scope = NativeScope.open()) {
+      opt.zeroGrad();
+      int micro = batch.n() / cfg.gradAccum();
+      double loss = 0;
+      Map<String, Double> terms = new LinkedHashMap<>();
+      for (int m = 0; m < cfg.gradAccum(); m++) {
+        LossTerms lt = microStep(batch, m * micro, micro);
+        loss += lt.total().item_double() / cfg.gradAccum();
+        lt.parts().forEach((k, v) -> terms.merge(k, v.item_double() / cfg.gradAccum(), Double::sum));
+      }
+      sync.averageGradients(trainable);
+      if (scaler.enabled()) {
+        for (Tensor p : trainable) if (p.grad().defined()) p.grad().mul_(Scalars.of(1.0 / scaler.scale()));
+      }
+      double norm = torch.clip_grad_norm_(trainableVector, cfg.gradClip() > 0 ? cfg.gradClip() : Double.MAX_VALUE);
+      boolean finite = Double.isFinite(loss) && Double.isFinite(norm);
+      if (!scaler.update(finite)) {
+        opt.zeroGrad();
+        skippedTotal++;
+        if (!scaler.enabled() && ++badInARow >= cfg.nanPatience()) {
+          throw new NonFiniteLossException("stopping: " + badInARow + " steps in a row had a non-finite loss or gradient (last at step "
+              + step + ", loss=" + loss + ", grad norm=" + norm + "); lower the lr, enable grad-clip or use fp32");
+        }
+        step++;
+        return new StepResult(step, loss, terms, norm, true, finite ? "fp16 overflow" : "non-finite loss or gradient");
+      }
+      badInARow = 0;
+      opt.step();
+      ema.update();
+      step++;
+      return new StepResult(step, loss, terms, norm, false, null);
+    }
+  }
+
+  private LossTerms microStep(HostBatch batch, int from, int count) {
+    int per = batch.c() * batch.h() * batch.w();
+    float[] x = java.util.Arrays.copyOfRange(batch.x(), from * per, (from + count) * per);
+    modulation.apply(x, batch.c(), batch.h() * batch.w());
+    long[] y = new long[count];
+    HostRandom[] rngs = new HostRandom[count];
+    for (int i = 0; i < count; i++) {
+      long pos = batch.positions()[from + i];
+      rngs[i] = HostRandom.forStep(cfg.seed(), pos, STREAM_NOISE, 0);
+      boolean drop = cfg.classDropout() > 0 && HostRandom.forStep(cfg.seed(), pos, STREAM_DROP, 0).nextDouble() < cfg.classDropout();
+      y[i] = drop ? model.nullLabel() : batch.y()[from + i];
+    }
+    Tensor xt = HostRandom.onDevice(Tensors.ofFloats(x, count, batch.c(), batch.h(), batch.w()), device);
+    Tensor yt = HostRandom.onDevice(Tensors.ofLongs(y, count), device);
+    LossTerms lt;
+    try (var a = cfg.precision().autocast(device)) {
+      lt = objective.loss(model, xt, yt, rngs, step);
+    }
+    Tensor scaled = lt.total().div(Scalars.of((double) cfg.gradAccum()));
+    if (scaler.enabled()) scaled = scaled.mul(Scalars.of(scaler.scale()));
+    scaled.backward();
+    return lt;
+  }
+
+  public void save(Path file) {
+    Map<String, Map<String, Tensor>> groups = new LinkedHashMap<>();
+    groups.put("model", model.stateDict());
+    groups.put("ema", ema.model().stateDict());
+    groups.put("opt", opt.state());
+    Checkpoint.save(file, new Checkpoint.Meta(step, opt.stepCount(), step * cfg.batch(), model.config(), stats, cfg.asMap(), cfg.seed(),
+        scaler.scale()), groups);
+  }
+
+  /** Restores model, EMA, optimizer, step and data position from a checkpoint written by {@link #save}. */
+  public void resume(Path file) {
+    try (Arena arena = Arena.ofConfined()) {
+      Checkpoint.Loaded c = Checkpoint.read(file, arena);
+      if (!c.meta().model().equals(model.config())) {
+        throw new IllegalArgumentException(file + ": checkpoint model " + c.meta().model().describe()
+            + " differs from the configured " + model.config().describe());
+      }
+      try (var scope = NativeScope.open()) {
+        model.loadStateDict(views(c.group("model")));
+        ema.model().loadStateDict(views(c.group("ema")));
+        opt.load(views(c.group("opt")), c.meta().optimizerSteps());
+      }
+      step = c.meta().step();
+      scaler.restore(c.meta().lossScale());
+      if (loader != null) {
+        loader.close();
+        loader = null;
+      }
+    }
+  }
+
+  private static Map<String, Tensor> views(Map<String, HostTensor> host) {
+    Map<String, Tensor> m = new LinkedHashMap<>();
+    host.forEach((k, v) -> m.put(k, Tensors.view(v)));
+    return m;
+  }
+
+  public long stepCount() { return step; }
+  public long skippedSteps() { return skippedTotal; }
+  public DiT model() { return model; }
+  public DiT emaModel() { return ema.model(); }
+  public DataStats stats() { return stats; }
+  public StdModulation modulation() { return modulation; }
+  public Objective objective() { return objective; }
+  public TrainConfig config() { return cfg; }
+  public Dataset data() { return data; }
+
+  @Override
+  public void close() {
+    if (loader != null) loader.close();
+    opt.close();
+    ema.close();
+    model.close();
+  }
+}
