@@ -41,6 +41,6 @@ public final class Devices {
   }
 
   public static boolean isCuda(Device d) {
-    return d.type() == DeviceType.CUDA;
+    return d.type().intern() == DeviceType.CUDA; // JavaCPP enums from native code must be interned
   }
 }

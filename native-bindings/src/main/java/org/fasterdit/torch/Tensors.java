@@ -34,17 +34,18 @@ public final class Tensors {
   }
 
   public static DType dtype(ScalarType s) {
-    return switch (s) {
-      case Double -> DType.F64;
-      case Float -> DType.F32;
-      case Half -> DType.F16;
-      case BFloat16 -> DType.BF16;
-      case Long -> DType.I64;
-      case Int -> DType.I32;
-      case Short -> DType.I16;
-      case Char -> DType.I8;
-      case Byte -> DType.U8;
-      case Bool -> DType.BOOL;
+    // JavaCPP returns enum values from native code as fresh objects (wrong ordinal, null name): intern() first.
+    return switch (s.intern().name()) {
+      case "Double" -> DType.F64;
+      case "Float" -> DType.F32;
+      case "Half" -> DType.F16;
+      case "BFloat16" -> DType.BF16;
+      case "Long" -> DType.I64;
+      case "Int" -> DType.I32;
+      case "Short" -> DType.I16;
+      case "Char" -> DType.I8;
+      case "Byte" -> DType.U8;
+      case "Bool" -> DType.BOOL;
       default -> throw new TorchException("tensor dtype " + s + " has no host representation");
     };
   }

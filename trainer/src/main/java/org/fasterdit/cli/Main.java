@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "fasterdit 0.1.0",
     description = "Train, sample and analyse Diffusion Transformers with the FasterDiT recipe on LibTorch.",
-    subcommands = {ParityCommand.class, SnrPdfCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {DemoCommand.class, TrainCommand.class, SampleCommand.class, BenchCommand.class, ParityCommand.class, SnrPdfCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -27,6 +27,8 @@ public final class Main implements Runnable {
   }
 
   public static int run(String... args) {
+    String threads = System.getenv("FASTERDIT_TORCH_THREADS");
+    if (threads != null && !threads.isBlank()) org.bytedeco.pytorch.global.torch.set_num_threads(Integer.parseInt(threads.trim()));
     CommandLine cl = new CommandLine(new Main());
     cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
       // Bad input is the common case: one clear line, no stack trace (set FASTERDIT_DEBUG=1 for it).

@@ -1,0 +1,97 @@
+package org.fasterdit.cli;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.fasterdit.data.RandomLatents;
+import org.fasterdit.torch.Devices;
+import org.fasterdit.torch.NativeScope;
+import org.fasterdit.torch.NoGrad;
+import org.fasterdit.torch.Precision;
+import org.fasterdit.train.ConfigResolver;
+import org.fasterdit.train.GradientSync;
+import org.fasterdit.train.ProcessMemory;
+import org.fasterdit.train.TrainConfig;
+import org.fasterdit.train.Trainer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Times full training steps (data, forward, backward, AdamW, EMA) after warm-up and reports throughput, FLOPs and
+ * MFU against a matmul peak measured in the same process and precision.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+    description = "Benchmark training steps (last line: img_per_s=<v> mfu=<v> peak_rss_mb=<v>).")
+public final class BenchCommand implements Callable<Integer> {
+  @Option(names = "--model", defaultValue = "DiT-S/2") String model;
+  @Option(names = "--input-size", defaultValue = "32") int inputSize;
+  @Option(names = "--channels", defaultValue = "4") int channels;
+  @Option(names = "--batch", defaultValue = "8") int batch;
+  @Option(names = "--steps", defaultValue = "10") int steps;
+  @Option(names = "--warmup", defaultValue = "3") int warmup;
+  @Option(names = "--precision", defaultValue = "fp32") String precision;
+  @Option(names = "--device", defaultValue = "auto") String device;
+  @Option(names = "--preset", defaultValue = "fasterdit") String preset;
+  @Option(names = "--depth", defaultValue = "6", description = "for --model custom") int depth;
+  @Option(names = "--hidden", defaultValue = "256", description = "for --model custom") int hidden;
+  @Option(names = "--heads", defaultValue = "4", description = "for --model custom") int heads;
+  @Option(names = "--patch", defaultValue = "4", description = "for --model custom") int patch;
+
+  @Override
+  public Integer call() {
+    TrainConfig cfg = ConfigResolver.resolve(null, List.of("preset=" + preset, "model=" + model, "batch=" + batch,
+        "precision=" + precision, "device=" + device, "steps=" + (steps + warmup), "stats-samples=64", "prefetch=4",
+        "depth=" + depth, "hidden=" + hidden, "heads=" + heads, "patch=" + patch));
+    Device dev = Devices.resolve(device);
+    Precision p = Precision.parse(precision);
+    double peak = matmulPeakGflops(dev, p);
+    var data = new RandomLatents(4096, channels, inputSize, 1000);
+    try (Trainer t = Trainer.create(cfg, data, GradientSync.NONE)) {
+      var mc = t.model().config();
+      for (int i = 0; i < warmup; i++) t.step();
+      List<Double> times = new ArrayList<>();
+      for (int i = 0; i < steps; i++) {
+        long t0 = System.nanoTime();
+        t.step();
+        times.add((System.nanoTime() - t0) / 1e6);
+      }
+      double ms = times.stream().mapToDouble(Double::doubleValue).sorted().toArray()[times.size() / 2];
+      double imgPerS = batch / (ms / 1e3);
+      double gflopsPerImage = 2 * mc.forwardMacs() / 1e9; // forward FLOPs, DiT convention (2 x MACs)
+      double achieved = imgPerS * 3 * gflopsPerImage; // training = forward + 2 x forward for backward
+      double mfu = achieved / peak;
+      double rss = ProcessMemory.peakRssMb();
+      System.out.printf(Locale.ROOT, "model %s, %.2fM params, input %dx%dx%d, batch %d, %s on %s, %d threads%n",
+          mc.describe(), t.model().parameterCount() / 1e6, channels, inputSize, inputSize, batch, p, dev.str().getString(),
+          torch.get_num_threads());
+      System.out.printf(Locale.ROOT, "median step %.1f ms (min %.1f, max %.1f over %d steps)%n", ms,
+          times.stream().mapToDouble(Double::doubleValue).min().orElse(0), times.stream().mapToDouble(Double::doubleValue).max().orElse(0), steps);
+      System.out.printf(Locale.ROOT, "forward %.3f GFLOPs/image (x3 for training); achieved %.1f GFLOP/s; matmul peak %.1f GFLOP/s%n",
+          gflopsPerImage, achieved, peak);
+      System.out.printf(Locale.ROOT, "img_per_s=%.3f mfu=%.3f peak_rss_mb=%.0f%n", imgPerS, mfu, rss);
+    }
+    return 0;
+  }
+
+  /** Best of several 2048^2 matmuls in the given precision (fp32, or bf16 operands as autocast would run them). */
+  static double matmulPeakGflops(Device dev, Precision p) {
+    int n = 2048;
+    try (var s = NativeScope.open(); var g = NoGrad.on()) {
+      var type = p == Precision.BF16 ? torch.ScalarType.BFloat16 : p == Precision.FP16 ? torch.ScalarType.Half : torch.ScalarType.Float;
+      Tensor a = torch.randn(n, n).to(dev, type), b = torch.randn(n, n).to(dev, type);
+      double best = 0;
+      for (int i = 0; i < 6; i++) {
+        long t0 = System.nanoTime();
+        Tensor c = a.matmul(b);
+        c.sum().item_double(); // forces completion on asynchronous devices
+        double sec = (System.nanoTime() - t0) / 1e9;
+        if (i > 0) best = Math.max(best, 2.0 * n * n * n / sec / 1e9);
+      }
+      return best;
+    }
+  }
+}

@@ -1,0 +1,68 @@
+package org.fasterdit.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * A numbered run folder such as {@code results/003-DiT-S-2-fasterdit/} holding the resolved config, metrics, plots and
+ * {@code checkpoints/}. The number is one more than the highest existing one, so runs never overwrite each other.
+ */
+public record RunDirectory(Path root) {
+  public static RunDirectory create(Path results, String name) {
+    try {
+      Files.createDirectories(results);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot create results folder " + results + ": " + e.getMessage());
+    }
+    if (!Files.isWritable(results)) throw new IllegalArgumentException("results folder " + results + " is not writable");
+    int next = 0;
+    try (Stream<Path> s = Files.list(results)) {
+      next = s.map(p -> p.getFileName().toString()).filter(n -> n.matches("\\d{3,}-.*"))
+          .mapToInt(n -> Integer.parseInt(n.substring(0, n.indexOf('-')))).max().orElse(-1) + 1;
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot list " + results + ": " + e.getMessage());
+    }
+    Path root = results.resolve(String.format(java.util.Locale.ROOT, "%03d-%s", next, name));
+    try {
+      Files.createDirectories(root.resolve("checkpoints"));
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot create run folder " + root + ": " + e.getMessage());
+    }
+    return new RunDirectory(root);
+  }
+
+  /** An existing run folder (for resume), checked to be writable before any training happens. */
+  public static RunDirectory existing(Path root) {
+    if (!Files.isDirectory(root)) throw new IllegalArgumentException("run folder " + root + " does not exist");
+    try {
+      Files.createDirectories(root.resolve("checkpoints"));
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot use run folder " + root + ": " + e.getMessage());
+    }
+    if (!Files.isWritable(root) || !Files.isWritable(root.resolve("checkpoints"))) {
+      throw new IllegalArgumentException("run folder " + root + " is not writable");
+    }
+    return new RunDirectory(root);
+  }
+
+  public Path checkpoints() {
+    return root.resolve("checkpoints");
+  }
+
+  public Path metrics() {
+    return root.resolve("metrics.jsonl");
+  }
+
+  public void writeConfig(Map<String, String> config) {
+    try {
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(root.resolve("config.json").toFile(), config);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot write " + root.resolve("config.json") + ": " + e.getMessage());
+    }
+  }
+}
