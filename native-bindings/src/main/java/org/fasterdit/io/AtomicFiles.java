@@ -34,6 +34,11 @@ final class AtomicFiles {
         Path tmp = null;
         try {
             tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
+            try { // temp files are created owner-only; the result should read like any other output file
+                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            } catch (UnsupportedOperationException ignored) {
+                // not a POSIX filesystem: keep the default
+            }
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE,
                     StandardOpenOption.TRUNCATE_EXISTING)) {
                 body.write(ch);

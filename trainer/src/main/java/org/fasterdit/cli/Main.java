@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "fasterdit 0.1.0",
     description = "Train, sample and analyse Diffusion Transformers with the FasterDiT recipe on LibTorch.",
-    subcommands = {DemoCommand.class, TrainCommand.class, SampleCommand.class, BenchCommand.class, ParityCommand.class, SnrPdfCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {DemoCommand.class, TrainCommand.class, SampleCommand.class, TrainClassifierCommand.class,
+        EvalCommand.class, BenchCommand.class, PlotCsvCommand.class, ParityCommand.class, SnrPdfCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -27,8 +28,7 @@ public final class Main implements Runnable {
   }
 
   public static int run(String... args) {
-    String threads = System.getenv("FASTERDIT_TORCH_THREADS");
-    if (threads != null && !threads.isBlank()) org.bytedeco.pytorch.global.torch.set_num_threads(Integer.parseInt(threads.trim()));
+    org.fasterdit.torch.Threads.applyFromEnvironment();
     CommandLine cl = new CommandLine(new Main());
     cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
       // Bad input is the common case: one clear line, no stack trace (set FASTERDIT_DEBUG=1 for it).
