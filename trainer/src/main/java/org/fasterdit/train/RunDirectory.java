@@ -47,6 +47,12 @@ public record RunDirectory(Path root) {
     if (!Files.isWritable(root) || !Files.isWritable(root.resolve("checkpoints"))) {
       throw new IllegalArgumentException("run folder " + root + " is not writable");
     }
+    // a write interrupted by a crash leaves only its hidden temp file; the checkpoints themselves are whole
+    try (Stream<Path> s = Files.list(root.resolve("checkpoints"))) {
+      for (Path p : s.filter(p -> p.getFileName().toString().endsWith(".tmp")).toList()) Files.deleteIfExists(p);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot clean " + root.resolve("checkpoints") + ": " + e.getMessage());
+    }
     return new RunDirectory(root);
   }
 

@@ -33,7 +33,9 @@ public final class TrainingRun {
     cfg.modelConfig(data.height(), data.channels(), data.numClasses()); // impossible shapes fail here, before any work
     RunDirectory run = null;
     if (rank0) {
-      run = ckptFile != null ? RunDirectory.existing(ckptFile.toAbsolutePath().getParent().getParent())
+      Path parent = ckptFile == null ? null : ckptFile.toAbsolutePath().getParent();
+      boolean inRun = parent != null && parent.getFileName().toString().equals("checkpoints");
+      run = inRun ? RunDirectory.existing(parent.getParent())
           : RunDirectory.create(Path.of(cfg.results()),
               (cfg.runName().isBlank() ? cfg.modelTag() + "-" + cfg.preset() : cfg.runName()));
       run.writeConfig(cfg.asMap());

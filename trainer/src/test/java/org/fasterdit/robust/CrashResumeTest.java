@@ -1,0 +1,119 @@
+package org.fasterdit.robust;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.Arena;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.fasterdit.io.SafeTensors;
+import org.fasterdit.train.Checkpoint;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Training killed with SIGKILL at random moments resumes each time from its last complete checkpoint, never finds a
+ * half-written one, and ends with exactly the weights of an uninterrupted run. CI kills a few times; the long job
+ * sets -Dfasterdit.kills=20 or more.
+ */
+class CrashResumeTest {
+  static final int STEPS = 16;
+  static final String[] ARGS = {"--dataset=synthetic", "--model=custom", "--depth=2", "--hidden=32", "--heads=2",
+      "--patch=8", "--batch=8", "--stats-samples=64", "--steps=" + STEPS, "--ckpt-every=1", "--log-every=1",
+      "--ema-decay=0.9", "--lr=1e-3"};
+
+  @Test
+  void killedTrainingResumesToTheSameWeights(@TempDir Path dir) throws Exception {
+    int kills = Integer.getInteger("fasterdit.kills", 3);
+    Path straight = dir.resolve("straight"), killed = dir.resolve("killed");
+    run(dir.resolve("straight.log"), "train", "--results=" + straight);
+    Path straightRun = only(straight);
+
+    SplittableRandom rng = new SplittableRandom(42);
+    Path log = dir.resolve("killed.log");
+    Process p = ChildJvm.start(log, concat(new String[] {"train", "--results=" + killed}, ARGS));
+    int done = 0;
+    while (true) {
+      long delay = 2000 + rng.nextInt(4000); // JVM start + data stats take ~2 s; then steps take ~0.1-0.3 s
+      boolean exited = p.waitFor(delay, TimeUnit.MILLISECONDS);
+      if (exited) break; // finished before we killed it again
+      if (done < kills) {
+        p.destroyForcibly().waitFor(); // SIGKILL: no shutdown hooks, no finally blocks
+        done++;
+        Path run = only(killed);
+        checkAllCheckpointsComplete(run);
+        if (!hasCheckpoint(run)) { // killed before the first checkpoint: start over
+          deleteTree(killed);
+          p = ChildJvm.start(log, concat(new String[] {"train", "--results=" + killed}, ARGS));
+        } else {
+          p = ChildJvm.start(log, "train", "--resume=" + run);
+        }
+      } else {
+        assertTrue(p.waitFor(5, TimeUnit.MINUTES), "resumed run did not finish");
+        break;
+      }
+    }
+    assertEquals(0, p.exitValue(), "final run failed; see " + Files.readString(log));
+    assertTrue(done >= 1, "the run was never killed: raise the delays");
+    long resumes = Files.readAllLines(log).stream().filter(l -> l.startsWith("resumed from")).count();
+    System.out.println("CrashResumeTest: killed " + done + " times with SIGKILL, resumed " + resumes + " times");
+    assertTrue(resumes >= 1, "no kill happened after a checkpoint existed: nothing was resumed");
+    Path run = only(killed);
+    checkAllCheckpointsComplete(run);
+    try (Arena a = Arena.ofConfined()) {
+      var want = Checkpoint.read(Checkpoint.fileFor(straightRun.resolve("checkpoints"), STEPS), a);
+      var got = Checkpoint.read(Checkpoint.fileFor(run.resolve("checkpoints"), STEPS), a);
+      for (String group : List.of("model", "ema")) {
+        for (var e : want.group(group).entrySet()) {
+          assertArrayEquals(e.getValue().toFloatArray(), got.group(group).get(e.getKey()).toFloatArray(), group + "." + e.getKey());
+        }
+      }
+    }
+  }
+
+  static void run(Path log, String... first) throws Exception {
+    Process p = ChildJvm.start(log, concat(first, ARGS));
+    assertTrue(p.waitFor(5, TimeUnit.MINUTES));
+    assertEquals(0, p.exitValue(), Files.readString(log));
+  }
+
+  /** Every checkpoint file present parses completely (atomic writes leave no partial file under the final name). */
+  static void checkAllCheckpointsComplete(Path run) throws Exception {
+    try (Stream<Path> s = Files.list(run.resolve("checkpoints")); Arena a = Arena.ofConfined()) {
+      for (Path f : s.toList()) {
+        if (f.getFileName().toString().endsWith(".tmp")) continue; // an interrupted write, never read
+        var file = SafeTensors.read(f, a);
+        assertTrue(file.tensors().containsKey("model.pos_embed"), f + " incomplete");
+      }
+    }
+  }
+
+  static boolean hasCheckpoint(Path run) throws Exception {
+    try (Stream<Path> s = Files.list(run.resolve("checkpoints"))) {
+      return s.anyMatch(f -> f.getFileName().toString().matches("step-\\d+\\.safetensors"));
+    }
+  }
+
+  static Path only(Path results) throws Exception {
+    try (Stream<Path> s = Files.list(results)) {
+      return s.filter(Files::isDirectory).findFirst().orElseThrow();
+    }
+  }
+
+  static void deleteTree(Path p) throws Exception {
+    try (Stream<Path> s = Files.walk(p)) {
+      s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+    }
+  }
+
+  static String[] concat(String[] a, String[] b) {
+    String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
+}
