@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
     version = "fasterdit 0.1.0",
     description = "Train, sample and analyse Diffusion Transformers with the FasterDiT recipe on LibTorch.",
     subcommands = {DemoCommand.class, TrainCommand.class, SampleCommand.class, TrainClassifierCommand.class,
-        EvalCommand.class, BenchCommand.class, PlotCsvCommand.class, ParityCommand.class, SnrPdfCommand.class, CommandLine.HelpCommand.class})
+        EvalCommand.class, SnrPdfCommand.class, LaunchCommand.class, CkptCommand.class, ParityCommand.class,
+        BenchCommand.class, PlotCsvCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -21,14 +22,16 @@ public final class Main implements Runnable {
     System.exit(run(args));
   }
 
-  /** Runs the CLI and returns the exit code (used by tests without exiting the JVM). */
   static {
     // snr-pdf --data NAME measures the dataset's std the same way training does.
     SnrPdfCommand.dataStdResolver = spec -> DataStats.measure(Datasets.open(spec, 32, "train"), 10_000, 0).std();
   }
 
+  /** Runs the CLI and returns the exit code (used by tests without exiting the JVM). */
   public static int run(String... args) {
-    org.fasterdit.torch.Threads.applyFromEnvironment();
+    // the launcher and checkpoint tools never compute with LibTorch: do not load its natives just to set threads
+    boolean torchFree = args.length > 0 && (args[0].equals("launch") || args[0].equals("ckpt"));
+    if (!torchFree) org.fasterdit.torch.Threads.applyFromEnvironment();
     CommandLine cl = new CommandLine(new Main());
     cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
       // Bad input is the common case: one clear line, no stack trace (set FASTERDIT_DEBUG=1 for it).

@@ -47,6 +47,7 @@ public final class TrainCommand implements Callable<Integer> {
     } else {
       cfg = ConfigResolver.resolve(config, overrides);
     }
+    cfg = DistributedSetup.forThisRank(cfg, System.getenv());
     try (GradientSync sync = DistributedSetup.fromEnvironment(cfg)) {
       TrainingRun.run(cfg, resume, sync, System.out);
     }

@@ -70,6 +70,7 @@ public final class ConfigResolver {
     d.put("prefetch", "4");
     d.put("results", "results");
     d.put("run-name", "");
+    d.put("dist-timeout", "120"); // seconds a rank waits for its peers (rendezvous, each collective) before failing
     return d;
   }
 

@@ -18,6 +18,14 @@ public interface GradientSync extends AutoCloseable {
 
   void averageGradients(List<Tensor> params);
 
+  /** The mean over ranks of each value (losses for logging), so every rank logs and decides on the same numbers. */
+  default double[] averageValues(double[] values) {
+    return values;
+  }
+
+  /** Returns once every rank has called it; lets the others wait for rank 0's last checkpoint before exiting. */
+  default void barrier() {}
+
   /** Makes every rank start from rank 0's values. */
   void broadcastParameters(List<Tensor> tensors);
 

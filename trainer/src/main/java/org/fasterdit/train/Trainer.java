@@ -124,6 +124,17 @@ public final class Trainer implements AutoCloseable {
         lt.parts().forEach((k, v) -> terms.merge(k, v.item_double() / cfg.gradAccum(), Double::sum));
       }
       sync.averageGradients(trainable);
+      if (sync.worldSize() > 1) {
+        // each rank saw only its slice: log (and judge finiteness on) the global batch's mean, identically everywhere
+        double[] local = new double[1 + terms.size()];
+        local[0] = loss;
+        int i = 1;
+        for (double v : terms.values()) local[i++] = v;
+        double[] mean = sync.averageValues(local);
+        loss = mean[0];
+        i = 1;
+        for (var e : terms.entrySet()) e.setValue(mean[i++]);
+      }
       if (scaler.enabled()) {
         for (Tensor p : trainable) if (p.grad().defined()) p.grad().mul_(Scalars.of(1.0 / scaler.scale()));
       }

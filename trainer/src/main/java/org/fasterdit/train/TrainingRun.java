@@ -110,6 +110,9 @@ public final class TrainingRun {
       log.printf(Locale.ROOT, "done: %d steps in %.1f s; checkpoint %s; loss curve %s%n", trainer.stepCount() - start,
           seconds, last, run.root().resolve("loss.png"));
     }
+    // Nobody leaves before rank 0 has written the final checkpoint and plot: a launcher then sees every rank succeed
+    // only when the run's files are complete, and the process group is torn down with all peers still present.
+    sync.barrier();
     return new Result(run == null ? null : run.root(), last, trainer.stepCount(), lastLoss, seconds, rss100, rss1000,
         trainer.skippedSteps());
   }
