@@ -45,8 +45,8 @@ public final class Trainer implements AutoCloseable {
   private final AdamW opt;
   private final Objective objective;
   private final Dataset data;
-  private final DataStats stats;
-  private final StdModulation modulation;
+  private DataStats stats;
+  private StdModulation modulation;
   private final GradientSync sync;
   private final Device device;
   private final LossScaler scaler;
@@ -206,6 +206,9 @@ public final class Trainer implements AutoCloseable {
       }
       step = c.meta().step();
       scaler.restore(c.meta().lossScale());
+      // the run keeps the statistics it started with, even if the data were re-measured differently now
+      stats = c.meta().stats();
+      modulation = new StdModulation(cfg.stdMode(), cfg.targetStd(), stats);
       if (loader != null) {
         loader.close();
         loader = null;
