@@ -42,6 +42,16 @@ public final class NativeScope implements AutoCloseable {
     if (t != null && !t.isNull()) t.releaseReference();
   }
 
+  /**
+   * Ends the caller's ownership of a retained tensor by handing a copy to the innermost open scope (which frees it
+   * like any other temporary) and releasing the original.
+   */
+  public static Tensor handBack(Tensor retained) {
+    Tensor copy = retained.clone();
+    release(retained);
+    return copy;
+  }
+
   /** Replaces a retained tensor by another retained one, releasing the old value. */
   public static Tensor swap(Tensor old, Tensor fresh) {
     retain(fresh);

@@ -60,7 +60,7 @@ public final class DdpmSampler {
         }
       }
     }
-    return x;
+    return NativeScope.handBack(x);
   }
 
   private static Tensor ancestral(Tensor mean, Tensor logVar, int i, HostRandom rng, Device d) {

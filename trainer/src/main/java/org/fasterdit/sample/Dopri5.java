@@ -40,7 +40,7 @@ final class Dopri5 {
   Tensor integrate(DiT model, Guidance g, Tensor x, Tensor y, double t0, double t1, IntConsumer onStep) {
     double t = t0, h = (t1 - t0) / 20;
     int evals = 0, rejected = 0;
-    NativeScope.retain(x);
+    x = NativeScope.retain(x.clone());
     while (t < t1 - 1e-12) {
       h = Math.min(h, t1 - t);
       try (var scope = NativeScope.open()) {
@@ -73,6 +73,6 @@ final class Dopri5 {
         if (rejected > 10_000) throw new IllegalStateException("dopri5: step size collapsed; loosen atol/rtol");
       }
     }
-    return x;
+    return NativeScope.handBack(x);
   }
 }

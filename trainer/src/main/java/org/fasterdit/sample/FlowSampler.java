@@ -8,6 +8,7 @@ import org.fasterdit.diffusion.FlowPath;
 import org.fasterdit.diffusion.Prediction;
 import org.fasterdit.model.DiT;
 import org.fasterdit.torch.HostRandom;
+import org.fasterdit.torch.NativeScope;
 import org.fasterdit.torch.NoGrad;
 import org.fasterdit.torch.Scalars;
 import org.fasterdit.torch.Tensors;
@@ -94,42 +95,50 @@ public final class FlowSampler {
 
   private Tensor fixed(DiT model, Tensor x, Tensor y, Guidance g, double[] lohi, IntConsumer onStep) {
     int evals = 0;
+    x = NativeScope.retain(x.clone());
     for (int i = 0; i < steps; i++) {
       double t0 = shifted(lohi[0] + (lohi[1] - lohi[0]) * i / steps);
       double t1 = shifted(lohi[0] + (lohi[1] - lohi[0]) * (i + 1) / steps);
       double h = t1 - t0;
-      Tensor v0 = velocity(model, g, x, t0, y);
-      evals++;
-      Tensor next = x.add(v0.mul(Scalars.of(h)));
-      if (method == Method.HEUN && i < steps - 1) {
-        Tensor v1 = velocity(model, g, next, t1, y);
+      try (var scope = NativeScope.open()) { // one scope per step: a forward's activations die with it
+        Tensor v0 = velocity(model, g, x, t0, y);
         evals++;
-        next = x.add(v0.add(v1).mul(Scalars.of(h / 2)));
+        Tensor next = x.add(v0.mul(Scalars.of(h)));
+        if (method == Method.HEUN && i < steps - 1) {
+          Tensor v1 = velocity(model, g, next, t1, y);
+          evals++;
+          next = x.add(v0.add(v1).mul(Scalars.of(h / 2)));
+        }
+        x = NativeScope.swap(x, next);
       }
-      x = next;
       onStep.accept(evals);
     }
-    return x;
+    return NativeScope.handBack(x);
   }
 
   /** Euler-Maruyama on dx = [v + w/2 score] dt + sqrt(w) dW with w = sigma_t; the last stretch is a mean step. */
   private Tensor sde(DiT model, Tensor x, Tensor y, Guidance g, double[] lohi, HostRandom rng, IntConsumer onStep) {
     double last = 0.04, lo = lohi[0], hi = Math.min(lohi[1], 1 - last);
     Device d = model.device();
+    x = NativeScope.retain(x.clone());
     for (int i = 0; i < steps; i++) {
       double t = shifted(lo + (hi - lo) * i / steps), tn = shifted(lo + (hi - lo) * (i + 1) / steps), h = tn - t;
-      Tensor v = velocity(model, g, x, t, y);
-      double a = path.alpha(t), s = path.sigma(t), da = path.dAlpha(t), ds = path.dSigma(t), w = s;
-      // eps from (x_t, v): x_t = a x0 + s eps, v = da x0 + ds eps  =>  eps = (a v - da x_t) / (a ds - da s)
-      Tensor eps = v.mul(Scalars.of(a)).sub(x.mul(Scalars.of(da))).div(Scalars.of(a * ds - da * s));
-      Tensor score = eps.div(Scalars.of(-s));
-      Tensor drift = v.add(score.mul(Scalars.of(w / 2)));
-      Tensor dw = rng.gaussian(d, x.size(0), x.size(1), x.size(2), x.size(3)).mul(Scalars.of(Math.sqrt(Math.abs(h))));
-      x = x.add(drift.mul(Scalars.of(h))).add(dw.mul(Scalars.of(Math.sqrt(w))));
+      try (var scope = NativeScope.open()) {
+        Tensor v = velocity(model, g, x, t, y);
+        double a = path.alpha(t), s = path.sigma(t), da = path.dAlpha(t), ds = path.dSigma(t), w = s;
+        // eps from (x_t, v): x_t = a x0 + s eps, v = da x0 + ds eps  =>  eps = (a v - da x_t) / (a ds - da s)
+        Tensor eps = v.mul(Scalars.of(a)).sub(x.mul(Scalars.of(da))).div(Scalars.of(a * ds - da * s));
+        Tensor score = eps.div(Scalars.of(-s));
+        Tensor drift = v.add(score.mul(Scalars.of(w / 2)));
+        Tensor dw = rng.gaussian(d, x.size(0), x.size(1), x.size(2), x.size(3)).mul(Scalars.of(Math.sqrt(Math.abs(h))));
+        x = NativeScope.swap(x, x.add(drift.mul(Scalars.of(h))).add(dw.mul(Scalars.of(Math.sqrt(w)))));
+      }
       onStep.accept(i + 1);
     }
     Tensor v = velocity(model, g, x, hi, y);
-    return x.add(v.mul(Scalars.of(lohi[1] - hi)));
+    Tensor out = x.add(v.mul(Scalars.of(lohi[1] - hi)));
+    NativeScope.release(x);
+    return out;
   }
 
   @Override
