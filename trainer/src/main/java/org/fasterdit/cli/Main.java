@@ -24,7 +24,8 @@ public final class Main implements Runnable {
 
   static {
     // snr-pdf --data NAME measures the dataset's std the same way training does.
-    SnrPdfCommand.dataStdResolver = spec -> DataStats.measure(Datasets.open(spec, 32, "train"), 10_000, 0).std();
+    SnrPdfCommand.dataStdResolver =
+        spec -> Math.round(DataStats.measure(Datasets.open(spec, 32, "train"), 10_000, 0).std() * 1e4) / 1e4;
   }
 
   /** Runs the CLI and returns the exit code (used by tests without exiting the JVM). */
