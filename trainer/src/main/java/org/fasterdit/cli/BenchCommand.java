@@ -72,9 +72,38 @@ public final class BenchCommand implements Callable<Integer> {
           times.stream().mapToDouble(Double::doubleValue).min().orElse(0), times.stream().mapToDouble(Double::doubleValue).max().orElse(0), steps);
       System.out.printf(Locale.ROOT, "forward %.3f GFLOPs/image (x3 for training); achieved %.1f GFLOP/s; matmul peak %.1f GFLOP/s%n",
           gflopsPerImage, achieved, peak);
+      double hostMs = hostPreparationMs(data, dev);
+      System.out.printf(Locale.ROOT, "host-side preparation per step (data read, noise and label draws, copy in): %.2f ms = %.2f%% of a step%n",
+          hostMs, 100 * hostMs / ms);
       System.out.printf(Locale.ROOT, "img_per_s=%.3f mfu=%.3f peak_rss_mb=%.0f%n", imgPerS, mfu, rss);
     }
     return 0;
+  }
+
+  /**
+   * The Java-side work of one step that is not a LibTorch call: reading the batch, drawing per-sample noise and
+   * timesteps, and copying them into tensors (median of 20).
+   */
+  private double hostPreparationMs(RandomLatents data, Device dev) {
+    int per = data.sampleFloats();
+    double[] t = new double[20];
+    for (int k = 0; k < t.length; k++) {
+      long t0 = System.nanoTime();
+      try (var s = NativeScope.open()) {
+        float[] x = new float[batch * per];
+        org.fasterdit.torch.HostRandom[] r = new org.fasterdit.torch.HostRandom[batch];
+        for (int i = 0; i < batch; i++) {
+          data.read(i, false, x, i * per);
+          r[i] = org.fasterdit.torch.HostRandom.forStep(0, k * batch + i, 1, 0);
+          r[i].nextGaussian();
+        }
+        org.fasterdit.torch.Tensors.ofFloats(x, batch, channels, inputSize, inputSize);
+        org.fasterdit.torch.HostRandom.gaussian(r, dev, channels, inputSize, inputSize);
+      }
+      t[k] = (System.nanoTime() - t0) / 1e6;
+    }
+    java.util.Arrays.sort(t);
+    return t[t.length / 2];
   }
 
   /** Best of several 2048^2 matmuls in the given precision (fp32, or bf16 operands as autocast would run them). */
