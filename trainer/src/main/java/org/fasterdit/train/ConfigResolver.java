@@ -47,7 +47,7 @@ public final class ConfigResolver {
     d.put("beta-schedule", "linear");
     d.put("diffusion-steps", "1000");
     d.put("std-mode", "scale");
-    d.put("target-std", "0.5"); // chosen for Fashion-MNIST with the SNR-PDF tool and sweeps: docs/std-modulation.md
+    d.put("target-std", "1.0"); // chosen for Fashion-MNIST with the SNR-PDF tool and a sweep: docs/std-modulation.md
     d.put("steps", "2000");
     d.put("batch", "64");
     d.put("grad-accum", "1");
