@@ -61,10 +61,29 @@ public final class ImageFolder implements Dataset {
     return n.endsWith(".png") || n.endsWith(".jpg") || n.endsWith(".jpeg");
   }
 
+  /** Largest image accepted, in pixels: ImageNet originals are far below it, a forged header far above. */
+  static final long MAX_PIXELS = 64L << 20;
+
   static byte[] load(Path f, int size) {
     BufferedImage img;
-    try {
-      img = ImageIO.read(f.toFile());
+    try (var in = ImageIO.createImageInputStream(f.toFile())) {
+      var readers = in == null ? null : ImageIO.getImageReaders(in);
+      if (readers == null || !readers.hasNext()) throw new IllegalArgumentException(f + ": not a readable PNG/JPEG image");
+      var reader = readers.next();
+      try {
+        reader.setInput(in, true, true);
+        // the header's dimensions are checked before any pixel memory is allocated
+        long w = reader.getWidth(0), h = reader.getHeight(0);
+        if (w < 1 || h < 1 || w * h > MAX_PIXELS) {
+          throw new IllegalArgumentException(f + ": image declares " + w + "x" + h + " pixels (limit " + MAX_PIXELS + ")");
+        }
+        img = reader.read(0);
+      } finally {
+        reader.dispose();
+      }
+    } catch (IllegalArgumentException e) {
+      throw e.getMessage() != null && e.getMessage().startsWith(f.toString()) ? e
+          : new IllegalArgumentException(f + ": cannot decode image: " + e.getMessage());
     } catch (IOException | RuntimeException e) {
       throw new IllegalArgumentException(f + ": cannot decode image: " + e.getMessage());
     }
