@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
  * place across bucket boundaries, and a parameter without a gradient gets a zero one instead of desynchronising the
  * ranks' bucket layouts.
  */
+@org.junit.jupiter.api.Tag("long") // in-process Gloo: once aborted the shared test JVM later (native teardown); run alone
 class C10dSingleRankTest {
   @Test
   void averagesAndBroadcastsThroughBuckets() {
