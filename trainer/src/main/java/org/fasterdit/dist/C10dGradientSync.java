@@ -182,9 +182,8 @@ public final class C10dGradientSync implements GradientSync {
     if (closed) return;
     closed = true;
     watchdog.close();
-    if (broken) return; // see the class comment: leave a broken group to the process exit
-    backend.close();
-    joined.store().close();
+    // The native group and store are left to the process exit, healthy or not: destroying them explicitly once
+    // corrupted the native heap of a rank at the end of an otherwise successful run ("corrupted double-linked list").
   }
 
   /** A float64 tensor on the backend's device holding {@code values}. */
