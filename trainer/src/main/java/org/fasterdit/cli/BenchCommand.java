@@ -36,6 +36,8 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--precision", defaultValue = "fp32") String precision;
   @Option(names = "--device", defaultValue = "auto") String device;
   @Option(names = "--preset", defaultValue = "fasterdit") String preset;
+  @Option(names = "--workers", defaultValue = "auto", description = "threads each micro-batch is split over (default ${DEFAULT-VALUE})")
+  String workers;
   @Option(names = "--depth", defaultValue = "6", description = "for --model custom") int depth;
   @Option(names = "--hidden", defaultValue = "256", description = "for --model custom") int hidden;
   @Option(names = "--heads", defaultValue = "4", description = "for --model custom") int heads;
@@ -45,37 +47,59 @@ public final class BenchCommand implements Callable<Integer> {
   public Integer call() {
     TrainConfig cfg = ConfigResolver.resolve(null, List.of("preset=" + preset, "model=" + model, "batch=" + batch,
         "precision=" + precision, "device=" + device, "steps=" + (steps + warmup), "stats-samples=64", "prefetch=4",
-        "depth=" + depth, "hidden=" + hidden, "heads=" + heads, "patch=" + patch));
-    Device dev = Devices.resolve(device);
+        "depth=" + depth, "hidden=" + hidden, "heads=" + heads, "patch=" + patch, "workers=" + workers));
+    cfg = DistributedSetup.forThisRank(cfg, System.getenv());
+    try (GradientSync sync = DistributedSetup.fromEnvironment(cfg)) {
+      return run(cfg, sync);
+    }
+  }
+
+  /**
+   * Under {@code fasterdit launch --nproc N -- bench ...} every rank runs this with the global batch split between
+   * them; rank 0 reports. The matmul peak is measured on all ranks at once and summed, so MFU is against the machine.
+   */
+  private int run(TrainConfig cfg, GradientSync sync) {
+    Device dev = Devices.resolve(cfg.device());
     Precision p = Precision.parse(precision);
-    double peak = matmulPeakGflops(dev, p);
+    sync.barrier(); // every rank measures its peak while the others do too: they share the machine
+    double peak = sync.averageValues(new double[] {matmulPeakGflops(dev, p)})[0] * sync.worldSize();
     var data = new RandomLatents(4096, channels, inputSize, 1000);
-    try (Trainer t = Trainer.create(cfg, data, GradientSync.NONE)) {
+    try (Trainer t = Trainer.create(cfg, data, sync)) {
       var mc = t.model().config();
       for (int i = 0; i < warmup; i++) t.step();
+      t.phases().reset();
       List<Double> times = new ArrayList<>();
       for (int i = 0; i < steps; i++) {
         long t0 = System.nanoTime();
         t.step();
         times.add((System.nanoTime() - t0) / 1e6);
       }
-      double ms = times.stream().mapToDouble(Double::doubleValue).sorted().toArray()[times.size() / 2];
+      double[] sorted = times.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+      double ms = sorted[sorted.length / 2];
       double imgPerS = batch / (ms / 1e3);
       double gflopsPerImage = 2 * mc.forwardMacs() / 1e9; // forward FLOPs, DiT convention (2 x MACs)
       double achieved = imgPerS * 3 * gflopsPerImage; // training = forward + 2 x forward for backward
       double mfu = achieved / peak;
-      double rss = ProcessMemory.peakRssMb();
-      System.out.printf(Locale.ROOT, "model %s, %.2fM params, input %dx%dx%d, batch %d, %s on %s, %d threads%n",
-          mc.describe(), t.model().parameterCount() / 1e6, channels, inputSize, inputSize, batch, p, dev.str().getString(),
-          torch.get_num_threads());
-      System.out.printf(Locale.ROOT, "median step %.1f ms (min %.1f, max %.1f over %d steps)%n", ms,
-          times.stream().mapToDouble(Double::doubleValue).min().orElse(0), times.stream().mapToDouble(Double::doubleValue).max().orElse(0), steps);
+      double rssTotal = sync.averageValues(new double[] {ProcessMemory.peakRssMb()})[0] * sync.worldSize();
+      double hostMs = hostPreparationMs(data, dev);
+      if (sync.rank() != 0) return 0;
+      String ranks = sync.worldSize() > 1 ? ", " + sync.worldSize() + " ranks of batch " + batch / sync.worldSize() : "";
+      System.out.printf(Locale.ROOT, "model %s, %.2fM params, input %dx%dx%d, batch %d%s, %s on %s%n", mc.describe(),
+          t.model().parameterCount() / 1e6, channels, inputSize, inputSize, batch, ranks, p, dev.str().getString());
+      System.out.printf(Locale.ROOT, "threads: %d step worker(s), %d ATen intra-op, %d OpenBLAS%n", t.workers(),
+          torch.get_num_threads(), org.fasterdit.torch.Threads.blasThreads());
+      System.out.printf(Locale.ROOT, "median step %.1f ms (min %.1f, max %.1f over %d steps)%n", ms, sorted[0],
+          sorted[sorted.length - 1], steps);
       System.out.printf(Locale.ROOT, "forward %.3f GFLOPs/image (x3 for training); achieved %.1f GFLOP/s; matmul peak %.1f GFLOP/s%n",
           gflopsPerImage, achieved, peak);
-      double hostMs = hostPreparationMs(data, dev);
+      System.out.println("where a step's time goes (rank 0, mean over the timed steps):");
+      double total = times.stream().mapToDouble(Double::doubleValue).sum();
+      t.phases().millis().forEach((phase, v) -> {
+        if (v > 0) System.out.printf(Locale.ROOT, "  %-16s %8.1f ms  %5.1f%%%n", phase.name().toLowerCase(Locale.ROOT), v / steps, 100 * v / total);
+      });
       System.out.printf(Locale.ROOT, "host-side preparation per step (data read, noise and label draws, copy in): %.2f ms = %.2f%% of a step%n",
           hostMs, 100 * hostMs / ms);
-      System.out.printf(Locale.ROOT, "img_per_s=%.3f mfu=%.3f peak_rss_mb=%.0f%n", imgPerS, mfu, rss);
+      System.out.printf(Locale.ROOT, "img_per_s=%.3f mfu=%.3f peak_rss_mb=%.0f%n", imgPerS, mfu, rssTotal);
     }
     return 0;
   }

@@ -68,6 +68,7 @@ public final class ConfigResolver {
     d.put("ckpt-every", "1000");
     d.put("nan-patience", "20");
     d.put("prefetch", "4");
+    d.put("workers", "auto"); // threads a micro-batch is split over; auto = the BLAS threads on CPU, 1 on CUDA
     d.put("results", "results");
     d.put("run-name", "");
     d.put("dist-timeout", "120"); // seconds a rank waits for its peers (rendezvous, each collective) before failing

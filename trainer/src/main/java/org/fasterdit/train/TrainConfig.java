@@ -44,7 +44,36 @@ public record TrainConfig(
     check(diffusionSteps >= 2, "diffusion-steps must be >= 2, got " + diffusionSteps);
     check(imageSize >= 8, "image-size must be >= 8, got " + imageSize);
     check(statsSamples >= 1, "stats-samples must be >= 1, got " + statsSamples);
+    String w = raw.getOrDefault("workers", "auto");
+    check(w.equals("auto") || parsesAsPositiveInt(w), "workers must be 'auto' or an integer >= 1, got '" + w + "'");
     raw = Map.copyOf(raw);
+  }
+
+  private static boolean parsesAsPositiveInt(String s) {
+    try {
+      return Integer.parseInt(s.trim()) >= 1;
+    } catch (NumberFormatException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Worker threads per micro-batch of {@code perRankMicroBatch} samples ({@code workers} key). {@code auto}: on CPU
+   * as many as OpenBLAS has threads (the launcher gives it the cores, or cores / ranks under {@code launch}), at most
+   * one per sample; on CUDA one, since the GPU already runs the kernels in parallel.
+   */
+  public int workers(boolean cuda, int perRankMicroBatch) {
+    String w = raw.getOrDefault("workers", "auto").trim();
+    if (!w.equals("auto")) {
+      int n = Integer.parseInt(w);
+      if (n > perRankMicroBatch) {
+        throw new IllegalArgumentException("invalid config: workers " + n + " exceeds the micro-batch of " + perRankMicroBatch
+            + " samples per rank");
+      }
+      return n;
+    }
+    if (cuda) return 1;
+    return Math.max(1, Math.min(org.fasterdit.torch.Threads.blasThreads(), perRankMicroBatch));
   }
 
   private static void check(boolean ok, String message) {

@@ -56,6 +56,8 @@ public final class Trainer implements AutoCloseable {
   private long step;
   private int badInARow;
   private long skippedTotal;
+  private final StepPhases phases = new StepPhases();
+  private final ParallelMicroBatch parallel; // null: the micro-batch runs on the calling thread
 
   /** Builds the model and objective from {@code cfg} for {@code data}. */
   public static Trainer create(TrainConfig cfg, Dataset data, GradientSync sync) {
@@ -100,6 +102,13 @@ public final class Trainer implements AutoCloseable {
     this.ema = new Ema(model, cfg.emaDecay());
     this.opt = new AdamW(named, cfg.lr(), cfg.beta1(), cfg.beta2(), cfg.adamEps(), cfg.weightDecay());
     this.scaler = new LossScaler(cfg.precision() == Precision.FP16);
+    int workers = cfg.workers(Devices.isCuda(device), cfg.microBatch() / sync.worldSize());
+    this.parallel = workers > 1 ? new ParallelMicroBatch(workers) : null;
+  }
+
+  /** Threads each micro-batch is split over (the {@code workers} key; see {@link ParallelMicroBatch}). */
+  public int workers() {
+    return parallel == null ? 1 : parallel.workers();
   }
 
   private BatchLoader loader() {
@@ -111,19 +120,34 @@ public final class Trainer implements AutoCloseable {
 
   /** One optimizer step on the next batch. */
   public StepResult step() {
+    phases.start();
     HostBatch batch = loader().next();
     if (batch.step() != step) throw new IllegalStateException("data loader at step " + batch.step() + ", trainer at " + step);
+    phases.end(StepPhases.Phase.DATA);
     try (var scope = NativeScope.open()) {
       opt.zeroGrad();
+      phases.end(StepPhases.Phase.OPTIMIZER);
       int micro = batch.n() / cfg.gradAccum();
       double loss = 0;
       Map<String, Double> terms = new LinkedHashMap<>();
       for (int m = 0; m < cfg.gradAccum(); m++) {
-        LossTerms lt = microStep(batch, m * micro, micro);
+        if (parallel != null) {
+          ParallelMicroBatch.Result r = parallel.run(trainable, m * micro, micro, gradientScale(),
+              (from, count) -> sliceLoss(batch, from, count));
+          phases.end(StepPhases.Phase.FORWARD_BACKWARD);
+          loss += r.total() / cfg.gradAccum();
+          r.parts().forEach((k, v) -> terms.merge(k, v / cfg.gradAccum(), Double::sum));
+          continue;
+        }
+        LossTerms lt = sliceLoss(batch, m * micro, micro);
+        phases.end(StepPhases.Phase.FORWARD);
+        lt.total().mul(Scalars.of(gradientScale())).backward();
+        phases.end(StepPhases.Phase.BACKWARD);
         loss += lt.total().item_double() / cfg.gradAccum();
         lt.parts().forEach((k, v) -> terms.merge(k, v.item_double() / cfg.gradAccum(), Double::sum));
       }
       sync.averageGradients(trainable);
+      phases.end(StepPhases.Phase.GRADIENT_SYNC);
       if (sync.worldSize() > 1) {
         // each rank saw only its slice: log (and judge finiteness on) the global batch's mean, identically everywhere
         double[] local = new double[1 + terms.size()];
@@ -139,6 +163,7 @@ public final class Trainer implements AutoCloseable {
         for (Tensor p : trainable) if (p.grad().defined()) p.grad().mul_(Scalars.of(1.0 / scaler.scale()));
       }
       double norm = torch.clip_grad_norm_(trainableVector, cfg.gradClip() > 0 ? cfg.gradClip() : Double.MAX_VALUE);
+      phases.end(StepPhases.Phase.CLIP);
       boolean finite = Double.isFinite(loss) && Double.isFinite(norm);
       if (!scaler.update(finite)) {
         opt.zeroGrad();
@@ -152,13 +177,21 @@ public final class Trainer implements AutoCloseable {
       }
       badInARow = 0;
       opt.step();
+      phases.end(StepPhases.Phase.OPTIMIZER);
       ema.update();
+      phases.end(StepPhases.Phase.EMA);
       step++;
       return new StepResult(step, loss, terms, norm, false, null);
     }
   }
 
-  private LossTerms microStep(HostBatch batch, int from, int count) {
+  /** Backward runs on loss x this: the mean over accumulated micro-batches, times the fp16 loss scale. */
+  private double gradientScale() {
+    return (scaler.enabled() ? scaler.scale() : 1.0) / cfg.gradAccum();
+  }
+
+  /** The loss on samples [from, from + count) of the batch: inputs built on the host, forward under autocast. */
+  private LossTerms sliceLoss(HostBatch batch, int from, int count) {
     int per = batch.c() * batch.h() * batch.w();
     float[] x = java.util.Arrays.copyOfRange(batch.x(), from * per, (from + count) * per);
     modulation.apply(x, batch.c(), batch.h() * batch.w());
@@ -172,14 +205,9 @@ public final class Trainer implements AutoCloseable {
     }
     Tensor xt = HostRandom.onDevice(Tensors.ofFloats(x, count, batch.c(), batch.h(), batch.w()), device);
     Tensor yt = HostRandom.onDevice(Tensors.ofLongs(y, count), device);
-    LossTerms lt;
     try (var a = cfg.precision().autocast(device)) {
-      lt = objective.loss(model, xt, yt, rngs, step);
+      return objective.loss(model, xt, yt, rngs, step);
     }
-    Tensor scaled = lt.total().div(Scalars.of((double) cfg.gradAccum()));
-    if (scaler.enabled()) scaled = scaled.mul(Scalars.of(scaler.scale()));
-    scaled.backward();
-    return lt;
   }
 
   public void save(Path file) {
@@ -223,6 +251,8 @@ public final class Trainer implements AutoCloseable {
   }
 
   public long stepCount() { return step; }
+  /** Where the steps' time went (see {@link StepPhases}). */
+  public StepPhases phases() { return phases; }
   public long skippedSteps() { return skippedTotal; }
   public DiT model() { return model; }
   public DiT emaModel() { return ema.model(); }
@@ -235,6 +265,7 @@ public final class Trainer implements AutoCloseable {
   @Override
   public void close() {
     if (loader != null) loader.close();
+    if (parallel != null) parallel.close();
     opt.close();
     ema.close();
     model.close();

@@ -13,10 +13,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** N steps, save, resume in a new trainer, N more steps == 2N uninterrupted steps: same losses, same weights. */
 class ResumeTest {
-  static TrainConfig config(String preset) {
-    return ConfigResolver.resolve(null, List.of("preset=" + preset, "dataset=synthetic", "model=custom", "depth=2",
+  static TrainConfig config(String preset, String... extra) {
+    List<String> kv = new ArrayList<>(List.of("preset=" + preset, "dataset=synthetic", "model=custom", "depth=2",
         "hidden=32", "heads=2", "patch=8", "batch=8", "grad-accum=2", "stats-samples=64", "ema-decay=0.9",
         "lr=1e-3", "steps=100"));
+    kv.addAll(List.of(extra));
+    return ConfigResolver.resolve(null, kv);
   }
 
   static Dataset data() {
@@ -29,8 +31,8 @@ class ResumeTest {
     return losses;
   }
 
-  void check(String preset, Path dir) {
-    TrainConfig cfg = config(preset);
+  void check(String preset, Path dir, String... extra) {
+    TrainConfig cfg = config(preset, extra);
     int n = 3;
     List<Double> straight;
     float[] wStraight, emaStraight;
@@ -66,5 +68,10 @@ class ResumeTest {
   @Test
   void ditResumesExactly(@TempDir Path dir) {
     check("dit", dir);
+  }
+
+  @Test
+  void resumesExactlyWithMicroBatchesSplitOverTwoThreads(@TempDir Path dir) {
+    check("fasterdit", dir, "workers=2");
   }
 }

@@ -1,0 +1,139 @@
+package org.fasterdit.train;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.bytedeco.pytorch.BoolOptional;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
+import org.fasterdit.diffusion.LossTerms;
+import org.fasterdit.torch.NativeScope;
+import org.fasterdit.torch.NoGrad;
+import org.fasterdit.torch.Scalars;
+import org.fasterdit.torch.Threads;
+
+/**
+ * Data parallelism inside one process: a micro-batch is cut into contiguous slices, one per worker thread, and each
+ * thread runs forward and backward of its slice on the shared parameters. Why: on a CPU, GEMMs keep every core busy
+ * through OpenBLAS's pool, but everything else (GELU, layer norm, attention, copies) runs on one ATen thread while
+ * the BLAS threads spin; two threads running whole steps keep both cores busy all the time. Each thread uses one
+ * BLAS thread while they run.
+ *
+ * <p>Gradients come back per thread ({@code torch::autograd::grad}, not accumulation into {@code .grad}, whose
+ * order between threads would vary) and are summed in slice order, so a run is bit-for-bit repeatable for a given
+ * worker count. The sum equals the gradient of the micro-batch mean up to float rounding, as with several ranks.
+ */
+final class ParallelMicroBatch implements AutoCloseable {
+  /** The loss of samples [from, from + count) of the current batch (a mean over those samples). */
+  interface SliceLoss {
+    LossTerms loss(int from, int count);
+  }
+
+  /** The micro-batch's loss terms as plain numbers, weighted by slice size (the mean over the micro-batch). */
+  record Result(double total, Map<String, Double> parts) {}
+
+  private final int workers;
+  private final ExecutorService pool;
+
+  ParallelMicroBatch(int workers) {
+    if (workers < 2) throw new IllegalArgumentException("parallel micro-batches need >= 2 workers, got " + workers);
+    this.workers = workers;
+    this.pool = Executors.newFixedThreadPool(workers, r -> {
+      Thread t = new Thread(r, "fasterdit-step-worker");
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  int workers() {
+    return workers;
+  }
+
+  /**
+   * Runs forward and backward of samples [from, from + count) split over the workers, and adds the summed
+   * gradients of {@code gradScale} x the micro-batch's mean loss w.r.t. {@code params} into their {@code .grad}.
+   * {@code count} must be at least the worker count.
+   */
+  Result run(List<Tensor> params, int from, int count, double gradScale, SliceLoss loss) {
+    if (count < workers) {
+      throw new IllegalArgumentException("micro-batch of " + count + " cannot be split over " + workers + " workers; lower workers");
+    }
+    List<Future<SliceGrads>> futures = new ArrayList<>();
+    int blasBefore = Threads.blasThreads();
+    Threads.setBlasThreads(1); // before any worker starts: two threads each driving the whole BLAS pool would fight
+    int start = from;
+    for (int w = 0; w < workers; w++) {
+      int n = count / workers + (w < count % workers ? 1 : 0);
+      int sliceFrom = start;
+      double weight = (double) n / count;
+      futures.add(pool.submit(() -> slice(params, sliceFrom, n, weight, gradScale, loss)));
+      start += n;
+    }
+    List<SliceGrads> done = new ArrayList<>();
+    try {
+      for (Future<SliceGrads> f : futures) done.add(f.get());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for the step's workers", e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException re) throw re;
+      throw new IllegalStateException("a step worker failed: " + e.getCause(), e.getCause());
+    } finally {
+      Threads.setBlasThreads(blasBefore);
+    }
+    try (var ng = NoGrad.on()) {
+      for (int i = 0; i < params.size(); i++) {
+        Tensor sum = null;
+        for (SliceGrads s : done) {
+          Tensor g = s.grads.get(i);
+          if (g == null) continue;
+          sum = sum == null ? g : sum.add(g); // slice order: the same sum on every run
+        }
+        if (sum == null) continue;
+        Tensor p = params.get(i);
+        Tensor existing = p.grad();
+        if (existing.defined()) existing.add_(sum);
+        else p.mutable_grad().put(NativeScope.retain(sum.clone()));
+      }
+    } finally {
+      for (SliceGrads s : done) s.grads.forEach(g -> { if (g != null) NativeScope.release(g); });
+    }
+    double total = 0;
+    Map<String, Double> parts = new LinkedHashMap<>();
+    for (SliceGrads s : done) {
+      total += s.total;
+      s.parts.forEach((k, v) -> parts.merge(k, v, Double::sum));
+    }
+    return new Result(total, parts);
+  }
+
+  private record SliceGrads(List<Tensor> grads, double total, Map<String, Double> parts) {}
+
+  private static SliceGrads slice(List<Tensor> params, int from, int n, double weight, double gradScale, SliceLoss loss) {
+    try (var scope = NativeScope.open()) {
+      LossTerms lt = loss.loss(from, n);
+      Tensor weighted = lt.total().mul(Scalars.of(weight * gradScale));
+      TensorVector gs = torch.grad(new TensorVector(weighted), new TensorVector(params.toArray(new Tensor[0])),
+          new TensorVector(), new BoolOptional(false), false, true);
+      List<Tensor> grads = new ArrayList<>(params.size());
+      for (long i = 0; i < gs.size(); i++) {
+        Tensor g = gs.get(i); // a reference into the vector, which this scope frees: keep an owning copy of the handle
+        grads.add(g.defined() ? NativeScope.retain(new Tensor(g)) : null); // released by run()
+      }
+      Map<String, Double> parts = new LinkedHashMap<>();
+      lt.parts().forEach((k, v) -> parts.put(k, v.item_double() * weight));
+      return new SliceGrads(grads, lt.total().item_double() * weight, parts);
+    }
+  }
+
+  @Override
+  public void close() {
+    pool.shutdownNow();
+  }
+}
