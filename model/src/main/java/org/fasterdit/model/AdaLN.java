@@ -15,8 +15,16 @@ final class AdaLN {
     return torch.layer_norm(x.to(ScalarType.Float), last, new TensorOptional(), new TensorOptional(), 1e-6, false);
   }
 
-  /** x * (1 + scale) + shift, with (N, D) conditioning broadcast over tokens. */
+  /**
+   * x * (1 + scale) + shift, with (N, D) conditioning broadcast over tokens. One addcmul instead of mul then add:
+   * one pass over the (N, T, D) activations and one temporary fewer, forward and backward.
+   */
   static Tensor modulate(Tensor x, Tensor shift, Tensor scale) {
-    return x.mul(scale.unsqueeze(1).add(new org.bytedeco.pytorch.Scalar(1.0))).add(shift.unsqueeze(1));
+    return torch.addcmul(shift.unsqueeze(1), x, scale.unsqueeze(1).add(new org.bytedeco.pytorch.Scalar(1.0)));
+  }
+
+  /** x + gate * y, the gated residual of adaLN-Zero, as one addcmul (see {@link #modulate}). */
+  static Tensor gatedResidual(Tensor x, Tensor gate, Tensor y) {
+    return torch.addcmul(x, gate.unsqueeze(1), y);
   }
 }

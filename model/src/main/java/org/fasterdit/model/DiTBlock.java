@@ -26,8 +26,8 @@ final class DiTBlock {
     // chunks in the reference order: shift_msa, scale_msa, gate_msa, shift_mlp, scale_mlp, gate_mlp; each (N, D)
     TensorVector m = adaLN.forward(torch.silu(c)).chunk(6, 1);
     Tensor h = AdaLN.modulate(AdaLN.norm(x), m.get(0), m.get(1)); // (N, T, D)
-    x = x.add(m.get(2).unsqueeze(1).mul(attn.forward(h))); // (N, T, D)
+    x = AdaLN.gatedResidual(x, m.get(2), attn.forward(h)); // (N, T, D)
     h = AdaLN.modulate(AdaLN.norm(x), m.get(3), m.get(4));
-    return x.add(m.get(5).unsqueeze(1).mul(mlp.forward(h))); // (N, T, D)
+    return AdaLN.gatedResidual(x, m.get(5), mlp.forward(h)); // (N, T, D)
   }
 }
