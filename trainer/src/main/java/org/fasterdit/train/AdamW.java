@@ -6,16 +6,18 @@ import java.util.List;
 import java.util.Map;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.fasterdit.torch.FusedAdamW;
 import org.fasterdit.torch.NativeScope;
 import org.fasterdit.torch.NoGrad;
 import org.fasterdit.torch.Scalars;
 
 /**
  * AdamW as torch.optim.AdamW computes it (decoupled weight decay p *= 1 - lr wd; bias-corrected moments; eps added
- * after the square root). Written here rather than taken from LibTorch because (1) its state must live in our
- * single-file checkpoint, readable from Python and resumable with any process count, and (2) LibTorch's
- * AdamWOptions stores betas reversed, a silent trap (shared/docs/libtorch-java-notes.md). Checked against
- * torch.optim.AdamW outputs in the tests.
+ * after the square root). The update is LibTorch's fused kernel ({@link FusedAdamW}: one pass over memory instead of
+ * seven); the state is ours rather than LibTorch's optimizer class because (1) it must live in our single-file
+ * checkpoint, readable from Python and resumable with any process count, and (2) LibTorch's AdamWOptions stores
+ * betas reversed, a silent trap (shared/docs/libtorch-java-notes.md). Checked against torch.optim.AdamW outputs in
+ * the tests.
  */
 public final class AdamW {
   private final List<String> names;
@@ -25,6 +27,7 @@ public final class AdamW {
   private double lr;
   private final double beta1, beta2, eps, weightDecay;
   private long step;
+  private final Tensor stepTensor; // the step count as the fused kernel reads it
 
   public AdamW(Map<String, Tensor> namedParams, double lr, double beta1, double beta2, double eps, double weightDecay) {
     if (!(lr > 0)) throw new IllegalArgumentException("lr must be > 0, got " + lr);
@@ -39,6 +42,9 @@ public final class AdamW {
     this.beta2 = beta2;
     this.eps = eps;
     this.weightDecay = weightDecay;
+    // on the parameters' device: the CUDA kernel reads the step count there
+    Tensor zero = torch.zeros(1);
+    this.stepTensor = NativeScope.retain(params.isEmpty() ? zero : zero.to(params.get(0).device(), torch.ScalarType.Float));
     for (Tensor p : params) {
       expAvg.add(NativeScope.retain(torch.zeros_like(p)));
       expAvgSq.add(NativeScope.retain(torch.zeros_like(p)));
@@ -56,22 +62,19 @@ public final class AdamW {
   /** One update from the gradients currently in {@code .grad()}; parameters without a gradient are skipped. */
   public void step() {
     step++;
-    double bc1 = 1 - Math.pow(beta1, step);
-    double bc2 = 1 - Math.pow(beta2, step);
-    double stepSize = lr / bc1;
-    double sqrtBc2 = Math.sqrt(bc2);
     try (var g = NoGrad.on(); var scope = NativeScope.open()) {
+      List<Tensor> ps = new ArrayList<>(), gs = new ArrayList<>(), ms = new ArrayList<>(), vs = new ArrayList<>();
       for (int i = 0; i < params.size(); i++) {
-        Tensor p = params.get(i);
-        Tensor grad = p.grad();
+        Tensor grad = params.get(i).grad();
         if (grad == null || grad.isNull() || !grad.defined()) continue;
-        if (weightDecay != 0) p.mul_(Scalars.of(1 - lr * weightDecay));
-        Tensor m = expAvg.get(i), v = expAvgSq.get(i);
-        m.lerp_(grad, Scalars.of(1 - beta1)); // m = beta1 m + (1 - beta1) g
-        v.mul_(Scalars.of(beta2)).addcmul_(grad, grad, Scalars.of(1 - beta2));
-        Tensor denom = v.sqrt().div_(Scalars.of(sqrtBc2)).add_(Scalars.of(eps));
-        p.addcdiv_(m, denom, Scalars.of(-stepSize));
+        ps.add(params.get(i));
+        gs.add(grad);
+        ms.add(expAvg.get(i));
+        vs.add(expAvgSq.get(i));
       }
+      if (ps.isEmpty()) return;
+      stepTensor.fill_(Scalars.of((double) step));
+      FusedAdamW.step(ps, gs, ms, vs, stepTensor, lr, beta1, beta2, weightDecay, eps);
     }
   }
 
@@ -108,5 +111,6 @@ public final class AdamW {
   public void close() {
     expAvg.forEach(NativeScope::release);
     expAvgSq.forEach(NativeScope::release);
+    NativeScope.release(stepTensor);
   }
 }
