@@ -78,11 +78,12 @@ public final class AdamW {
     }
   }
 
+  /**
+   * Drops the gradients (PyTorch's zero_grad(set_to_none=True), its default): the next backward stores fresh
+   * gradients instead of adding them into zeroed ones, two passes over the gradients fewer per step.
+   */
   public void zeroGrad() {
-    for (Tensor p : params) {
-      Tensor g = p.grad();
-      if (g != null && !g.isNull() && g.defined()) g.zero_();
-    }
+    for (Tensor p : params) p.mutable_grad().reset();
   }
 
   /** Optimizer state by name ({@code exp_avg.<param>}, {@code exp_avg_sq.<param>}), for checkpoints. */

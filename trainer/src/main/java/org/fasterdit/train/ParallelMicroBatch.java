@@ -99,7 +99,7 @@ final class ParallelMicroBatch implements AutoCloseable {
         Tensor p = params.get(i);
         Tensor existing = p.grad();
         if (existing.defined()) existing.add_(sum);
-        else p.mutable_grad().put(NativeScope.retain(sum.clone()));
+        else p.mutable_grad().put(sum); // the gradient slot keeps its own reference
       }
     } finally {
       for (SliceGrads s : done) s.grads.forEach(g -> { if (g != null) NativeScope.release(g); });
