@@ -3,8 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source ci/find-jdk.sh
-export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-$(nproc)}"
-export FASTERDIT_TORCH_THREADS="${FASTERDIT_TORCH_THREADS:-1}"
+source ci/runtime-env.sh
 mvn -q -B -ntp -DskipTests -pl benchmarks -am install > target-jmh-build.log 2>&1 \
   || { cat target-jmh-build.log >&2; echo "run-jmh: build failed" >&2; exit 1; }
 mvn -q -B -ntp -pl benchmarks dependency:build-classpath -Dmdep.outputFile=target/cp.txt

@@ -36,6 +36,8 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--precision", defaultValue = "fp32") String precision;
   @Option(names = "--device", defaultValue = "auto") String device;
   @Option(names = "--preset", defaultValue = "fasterdit") String preset;
+  @Option(names = "--perf-control", description = "a perf record --control FIFO: sampling is enabled only around the timed steps")
+  java.nio.file.Path perfControl;
   @Option(names = "--workers", defaultValue = "auto", description = "threads each micro-batch is split over (default ${DEFAULT-VALUE})")
   String workers;
   @Option(names = "--depth", defaultValue = "6", description = "for --model custom") int depth;
@@ -69,11 +71,13 @@ public final class BenchCommand implements Callable<Integer> {
       for (int i = 0; i < warmup; i++) t.step();
       t.phases().reset();
       List<Double> times = new ArrayList<>();
+      perf("enable");
       for (int i = 0; i < steps; i++) {
         long t0 = System.nanoTime();
         t.step();
         times.add((System.nanoTime() - t0) / 1e6);
       }
+      perf("disable");
       double[] sorted = times.stream().mapToDouble(Double::doubleValue).sorted().toArray();
       double ms = sorted[sorted.length / 2];
       double imgPerS = batch / (ms / 1e3);
@@ -102,6 +106,16 @@ public final class BenchCommand implements Callable<Integer> {
       System.out.printf(Locale.ROOT, "img_per_s=%.3f mfu=%.3f peak_rss_mb=%.0f%n", imgPerS, mfu, rssTotal);
     }
     return 0;
+  }
+
+  /** Sends a command to {@code perf record --control fifo:...} (benchmarks/profile-step.sh), if one is listening. */
+  private void perf(String command) {
+    if (perfControl == null) return;
+    try {
+      java.nio.file.Files.writeString(perfControl, command + "\n");
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot write to the perf control FIFO " + perfControl, e);
+    }
   }
 
   /**
