@@ -16,13 +16,19 @@ if ! /usr/bin/python3 -c 'import torch' 2>/dev/null; then
   echo "side-by-side: installing Debian's python3-torch and libopenblas0-pthread" >&2
   apt-get install -y -q python3-torch libopenblas0-pthread python3-numpy >/dev/null
 fi
-# The reference gets its best thread setting: PyTorch's default (all threads in both pools) and ours (OpenBLAS owns
-# the cores, one intra-op thread); the faster of the two is the figure compared.
+# The reference gets its best setting of three: PyTorch's defaults (all threads in both pools); our thread split
+# (OpenBLAS owns the cores, one intra-op thread); and that split plus our glibc malloc settings (ci/runtime-env.sh).
+# The fastest of the three is the figure compared.
+MALLOC="glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=17179869184"
 ref_best=0
-for setting in default tuned; do
-  if [[ $setting == default ]]; then envs=(); threads=$(nproc); else envs=(OPENBLAS_NUM_THREADS=$(nproc)); threads=1; fi
-  echo "== reference PyTorch $(/usr/bin/python3 -c 'import torch; print(torch.__version__)') ($MODEL, ${CH}x${SIZE}x${SIZE}, batch $BATCH, fp32, threads: $setting)"
-  line=$(env "${envs[@]}" /usr/bin/python3 benchmarks/reference/train_step_reference.py --model "$MODEL" --input-size "$SIZE" \
+for setting in default tuned tuned+malloc; do
+  case $setting in
+    default) envs=(X_UNUSED=1); threads=$(nproc);;
+    tuned) envs=(OPENBLAS_NUM_THREADS=$(nproc)); threads=1;;
+    tuned+malloc) envs=(OPENBLAS_NUM_THREADS=$(nproc) GLIBC_TUNABLES=$MALLOC); threads=1;;
+  esac
+  echo "== reference PyTorch $(/usr/bin/python3 -c 'import torch; print(torch.__version__)') ($MODEL, ${CH}x${SIZE}x${SIZE}, batch $BATCH, fp32, setting: $setting)"
+  line=$(env -u GLIBC_TUNABLES "${envs[@]}" /usr/bin/python3 benchmarks/reference/train_step_reference.py --model "$MODEL" --input-size "$SIZE" \
     --channels "$CH" --batch "$BATCH" --steps "$STEPS" --warmup "$WARMUP" --threads "$threads" | tee /dev/stderr | tail -1)
   v=$(sed -n 's/.*img_per_s=\([0-9.]*\).*/\1/p' <<< "$line")
   ref_best=$(python3 -c "print(max(float('$ref_best'), float('$v')))")

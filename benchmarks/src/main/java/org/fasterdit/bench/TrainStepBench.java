@@ -35,6 +35,7 @@ import org.openjdk.jmh.annotations.Warmup;
 public class TrainStepBench {
   Trainer trainer;
   DiT model;
+  DiT oneBlock; // DiT-S/2 dimensions with depth 1: one block plus the embedders and final layer
   Tensor x, t, y;
 
   @Setup
@@ -43,6 +44,7 @@ public class TrainStepBench {
     var cfg = ConfigResolver.resolve(null, List.of("model=DiT-S/2", "batch=8", "stats-samples=64", "steps=1000000"));
     trainer = Trainer.create(cfg, new RandomLatents(4096, 4, 32, 1000), GradientSync.NONE);
     model = new DiT(DiTConfig.preset("DiT-S/2", 32, 4, 1000, false), new Device(DeviceType.CPU), 0);
+    oneBlock = new DiT(new DiTConfig(1, 384, 6, 2, 32, 4, 1000, false), new Device(DeviceType.CPU), 0);
     x = NativeScope.retain(Tensors.ofFloats(new float[8 * 4 * 32 * 32], 8, 4, 32, 32).normal_());
     t = NativeScope.retain(Tensors.ofFloats(new float[] {.1f, .2f, .3f, .4f, .5f, .6f, .7f, .8f}, 8));
     y = NativeScope.retain(Tensors.ofLongs(new long[] {1, 2, 3, 4, 5, 6, 7, 8}, 8));
@@ -52,6 +54,17 @@ public class TrainStepBench {
   public void tearDown() {
     trainer.close();
     model.close();
+    oneBlock.close();
+  }
+
+  /** Forward and backward of a single DiT-S block (in a depth-1 DiT-S/2), batch 8. */
+  @Benchmark
+  public double oneBlockForwardBackward() {
+    try (var s = NativeScope.open()) {
+      Tensor loss = oneBlock.forward(x, t, y).square().mean();
+      loss.backward();
+      return loss.item_double();
+    }
   }
 
   @Benchmark
