@@ -60,11 +60,7 @@ public class TrainStepBench {
   /** Forward and backward of a single DiT-S block (in a depth-1 DiT-S/2), batch 8. */
   @Benchmark
   public double oneBlockForwardBackward() {
-    try (var s = NativeScope.open()) {
-      Tensor loss = oneBlock.forward(x, t, y).square().mean();
-      loss.backward();
-      return loss.item_double();
-    }
+    return forwardBackward(oneBlock);
   }
 
   @Benchmark
@@ -74,8 +70,12 @@ public class TrainStepBench {
 
   @Benchmark
   public double forwardBackward() {
+    return forwardBackward(model);
+  }
+
+  private double forwardBackward(DiT m) {
     try (var s = NativeScope.open()) {
-      Tensor loss = model.forward(x, t, y).square().mean();
+      Tensor loss = m.forward(x, t, y).square().mean();
       loss.backward();
       return loss.item_double();
     }

@@ -76,16 +76,29 @@ final class ParallelMicroBatch implements AutoCloseable {
       start += n;
     }
     List<SliceGrads> done = new ArrayList<>();
-    try {
-      for (Future<SliceGrads> f : futures) done.add(f.get());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while waiting for the step's workers", e);
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof RuntimeException re) throw re;
-      throw new IllegalStateException("a step worker failed: " + e.getCause(), e.getCause());
-    } finally {
-      Threads.setBlasThreads(blasBefore);
+    Throwable failure = null;
+    boolean interrupted = false;
+    // wait for every worker, even after one failed: none may still be running GEMMs when BLAS threads are restored
+    for (Future<SliceGrads> f : futures) {
+      while (true) {
+        try {
+          done.add(f.get());
+          break;
+        } catch (InterruptedException e) {
+          interrupted = true; // finish waiting, then report it
+        } catch (ExecutionException e) {
+          if (failure == null) failure = e.getCause();
+          break;
+        }
+      }
+    }
+    Threads.setBlasThreads(blasBefore);
+    if (interrupted) Thread.currentThread().interrupt();
+    if (failure != null) {
+      for (SliceGrads s : done) s.grads.forEach(g -> { if (g != null) NativeScope.release(g); });
+      if (failure instanceof RuntimeException re) throw re;
+      if (failure instanceof Error err) throw err;
+      throw new IllegalStateException("a step worker failed: " + failure, failure);
     }
     try (var ng = NoGrad.on()) {
       for (int i = 0; i < params.size(); i++) {

@@ -65,4 +65,43 @@ class ParallelMicroBatchTest {
         () -> Trainer.create(ResumeTest.config("fasterdit", "workers=5"), ResumeTest.data(), GradientSync.NONE).close());
     assertTrue(tooMany.getMessage().contains("exceeds the micro-batch of 4"), tooMany.getMessage());
   }
+
+  /** loss(slice) = mean over its samples i of (i + 1) * sum(p): the gradient of the micro-batch mean is known. */
+  @Test
+  void sumsSliceGradientsWeightedBySliceSize() {
+    try (var scope = org.fasterdit.torch.NativeScope.open(); var pm = new ParallelMicroBatch(2)) {
+      org.bytedeco.pytorch.Tensor p = org.bytedeco.pytorch.global.torch.ones(3).requires_grad_(true);
+      // 5 samples over 2 workers: slices [0, 3) and [3, 5); the mean over samples of (i + 1) is 3
+      ParallelMicroBatch.Result r = pm.run(List.of(p), 0, 5, 2.0, (from, n) -> {
+        double mean = 0;
+        for (int i = from; i < from + n; i++) mean += (i + 1.0) / n;
+        var total = p.sum().mul(org.fasterdit.torch.Scalars.of(mean));
+        return new org.fasterdit.diffusion.LossTerms(total, java.util.Map.of("part", total.detach()));
+      });
+      assertEquals(3.0 * 3, r.total(), 1e-9); // sum(p) = 3 times the mean factor 3
+      assertEquals(9.0, r.parts().get("part"), 1e-9);
+      float[] g = org.fasterdit.torch.Tensors.toFloats(p.grad());
+      assertArrayEquals(new float[] {6f, 6f, 6f}, g, 1e-6f); // gradScale 2 x mean factor 3
+    }
+  }
+
+  @Test
+  void aFailingWorkerFailsTheStepAndRestoresBlasThreads() {
+    int before = org.fasterdit.torch.Threads.blasThreads();
+    int blas = 2; // the tests run with OPENBLAS_NUM_THREADS=1: raise it so that restoring it is visible
+    org.fasterdit.torch.Threads.setBlasThreads(blas);
+    try (var scope = org.fasterdit.torch.NativeScope.open(); var pm = new ParallelMicroBatch(2)) {
+      org.bytedeco.pytorch.Tensor p = org.bytedeco.pytorch.global.torch.ones(3).requires_grad_(true);
+      var e = assertThrows(IllegalStateException.class, () -> pm.run(List.of(p), 0, 4, 1.0, (from, n) -> {
+        if (from > 0) throw new IllegalStateException("slice at " + from + " failed");
+        var total = p.sum();
+        return new org.fasterdit.diffusion.LossTerms(total, java.util.Map.of());
+      }));
+      assertEquals("slice at 2 failed", e.getMessage());
+      assertEquals(blas, org.fasterdit.torch.Threads.blasThreads());
+      assertTrue(!p.grad().defined(), "no gradient is applied from a failed step");
+    } finally {
+      org.fasterdit.torch.Threads.setBlasThreads(before);
+    }
+  }
 }
