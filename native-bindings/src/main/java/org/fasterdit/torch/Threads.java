@@ -3,7 +3,6 @@ package org.fasterdit.torch;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
-import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
@@ -30,8 +29,17 @@ public final class Threads {
     }
   }
 
+  /**
+   * Whether OpenBLAS's thread count can be read and changed here (the linux builds bundle it; elsewhere, or if its
+   * library cannot be found, {@link #blasThreads} reports 1 and {@link #setBlasThreads} does nothing).
+   */
+  public static boolean blasThreadsControllable() {
+    return Blas.GET != null;
+  }
+
   /** Threads OpenBLAS uses for the next fp32 GEMM (the CPU build's GEMMs run in OpenBLAS, not in ATen's pool). */
   public static int blasThreads() {
+    if (Blas.GET == null) return 1;
     try {
       return (int) Blas.GET.invokeExact();
     } catch (Throwable t) {
@@ -45,7 +53,7 @@ public final class Threads {
    */
   public static void setBlasThreads(int n) {
     if (n < 1) throw new IllegalArgumentException("BLAS threads must be >= 1, got " + n);
-    if (blasThreads() == n) return;
+    if (Blas.SET == null || blasThreads() == n) return;
     try {
       Blas.SET.invokeExact(n);
     } catch (Throwable t) {
@@ -55,22 +63,29 @@ public final class Threads {
 
   /**
    * The JavaCPP presets do not map OpenBLAS's thread functions, so they are called through FFM in the OpenBLAS that
-   * LibTorch already loaded (dlopen by soname returns the loaded copy).
+   * LibTorch already loaded (dlopen by soname returns the loaded copy). Both handles are null when it is not there.
    */
   private static final class Blas {
     static final MethodHandle GET;
     static final MethodHandle SET;
 
     static {
-      Loader.load(org.bytedeco.openblas.global.openblas_nolapack.class);
-      SymbolLookup lib = SymbolLookup.libraryLookup("libopenblas_nolapack.so.0", Arena.global());
-      Linker linker = Linker.nativeLinker();
-      GET = linker.downcallHandle(find(lib, "openblas_get_num_threads"), FunctionDescriptor.of(ValueLayout.JAVA_INT));
-      SET = linker.downcallHandle(find(lib, "openblas_set_num_threads"), FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT));
-    }
-
-    private static MemorySegment find(SymbolLookup lib, String name) {
-      return lib.find(name).orElseThrow(() -> new TorchException("OpenBLAS has no symbol " + name));
+      MethodHandle get = null, set = null;
+      try {
+        Loader.load(org.bytedeco.openblas.global.openblas_nolapack.class);
+        SymbolLookup lib = SymbolLookup.libraryLookup("libopenblas_nolapack.so.0", Arena.global());
+        Linker linker = Linker.nativeLinker();
+        var getSym = lib.find("openblas_get_num_threads");
+        var setSym = lib.find("openblas_set_num_threads");
+        if (getSym.isPresent() && setSym.isPresent()) {
+          get = linker.downcallHandle(getSym.get(), FunctionDescriptor.of(ValueLayout.JAVA_INT));
+          set = linker.downcallHandle(setSym.get(), FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT));
+        }
+      } catch (RuntimeException | UnsatisfiedLinkError e) {
+        System.err.println("fasterdit: OpenBLAS thread control unavailable (" + e.getMessage() + "); training runs on one step thread");
+      }
+      GET = get;
+      SET = set;
     }
   }
 }

@@ -60,7 +60,8 @@ public record TrainConfig(
   /**
    * Worker threads per micro-batch of {@code perRankMicroBatch} samples ({@code workers} key). {@code auto}: on CPU
    * as many as OpenBLAS has threads (the launcher gives it the cores, or cores / ranks under {@code launch}), at most
-   * one per sample; on CUDA one, since the GPU already runs the kernels in parallel.
+   * one per sample; on CUDA one, since the GPU already runs the kernels in parallel (and one where OpenBLAS's thread
+   * count cannot be controlled).
    */
   public int workers(boolean cuda, int perRankMicroBatch) {
     String w = raw.getOrDefault("workers", "auto").trim();
@@ -72,7 +73,7 @@ public record TrainConfig(
       }
       return n;
     }
-    if (cuda) return 1;
+    if (cuda || !org.fasterdit.torch.Threads.blasThreadsControllable()) return 1;
     return Math.max(1, Math.min(org.fasterdit.torch.Threads.blasThreads(), perRankMicroBatch));
   }
 

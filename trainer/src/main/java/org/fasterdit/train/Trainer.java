@@ -66,7 +66,12 @@ public final class Trainer implements AutoCloseable {
     DiTConfig mc = cfg.modelConfig(data.height(), data.channels(), data.numClasses());
     if (data.height() != data.width()) throw new IllegalArgumentException("data must be square, got " + data.height() + "x" + data.width());
     DiT model = new DiT(mc, device, cfg.seed());
-    return new Trainer(cfg, model, objectiveFor(cfg), data, stats, sync);
+    try {
+      return new Trainer(cfg, model, objectiveFor(cfg), data, stats, sync);
+    } catch (RuntimeException e) {
+      model.close(); // a refused config must not leave the model's native memory behind
+      throw e;
+    }
   }
 
   public static Objective objectiveFor(TrainConfig cfg) {
@@ -91,6 +96,8 @@ public final class Trainer implements AutoCloseable {
       throw new IllegalArgumentException("dataset samples are " + data.channels() + "x" + data.height() + "x" + data.width()
           + " but the model expects " + model.config().inChannels() + "x" + model.config().inputSize());
     }
+    // checked before anything native is allocated below
+    int workers = cfg.workers(Devices.isCuda(device), cfg.microBatch() / sync.worldSize());
     this.modulation = new StdModulation(cfg.stdMode(), cfg.targetStd(), stats);
     Map<String, Tensor> named = new LinkedHashMap<>();
     model.stateDict().forEach((k, t) -> {
@@ -102,7 +109,6 @@ public final class Trainer implements AutoCloseable {
     this.ema = new Ema(model, cfg.emaDecay());
     this.opt = new AdamW(named, cfg.lr(), cfg.beta1(), cfg.beta2(), cfg.adamEps(), cfg.weightDecay());
     this.scaler = new LossScaler(cfg.precision() == Precision.FP16);
-    int workers = cfg.workers(Devices.isCuda(device), cfg.microBatch() / sync.worldSize());
     this.parallel = workers > 1 ? new ParallelMicroBatch(workers) : null;
   }
 
