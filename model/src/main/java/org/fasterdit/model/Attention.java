@@ -28,9 +28,10 @@ final class Attention {
 
   Tensor forward(Tensor x) {
     long n = x.size(0), t = x.size(1), d = x.size(2);
-    Tensor h = qkv.forward(x).reshape(n, t, 3, heads, d / heads).permute(2, 0, 3, 1, 4); // (3, N, H, T, hd)
-    TensorVector qkvParts = h.unbind(0);
-    Tensor o = attend(qkvParts.get(0), qkvParts.get(1), qkvParts.get(2)); // (N, H, T, hd)
+    // q, k, v as strided views of the qkv output: their gradients are stacked straight back into its layout, where
+    // permuting to (3, N, H, T, hd) first made backward copy once more
+    TensorVector qkvParts = qkv.forward(x).view(n, t, 3, heads, d / heads).unbind(2); // 3 x (N, T, H, hd), strided views
+    Tensor o = attend(qkvParts.get(0).transpose(1, 2), qkvParts.get(1).transpose(1, 2), qkvParts.get(2).transpose(1, 2)); // (N, H, T, hd)
     return proj.forward(o.transpose(1, 2).reshape(n, t, d)); // (N, T, D)
   }
 
