@@ -10,9 +10,11 @@ import org.bytedeco.javacpp.Loader;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * ATen's intra-op thread count from {@code FASTERDIT_TORCH_THREADS}. fp32 GEMM runs in OpenBLAS's own pool
- * ({@code OPENBLAS_NUM_THREADS}); when both pools are busy at once they fight for the cores, so the launcher gives
- * the cores to OpenBLAS and one thread to ATen, which measured fastest on AVX2 CPUs (benchmarks/RESULTS.md).
+ * The two CPU thread pools: ATen's intra-op pool (from {@code FASTERDIT_TORCH_THREADS}) and OpenBLAS's, where fp32
+ * GEMMs run ({@code OPENBLAS_NUM_THREADS}, changeable at run time here). When both pools are busy at once they fight
+ * for the cores, so the launcher gives the cores to OpenBLAS and one thread to ATen, which measured fastest on AVX2
+ * CPUs; training with several step workers drops OpenBLAS to one thread per worker while they run
+ * (benchmarks/RESULTS.md).
  */
 public final class Threads {
   private Threads() {}
