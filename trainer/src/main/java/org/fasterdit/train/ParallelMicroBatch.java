@@ -106,7 +106,8 @@ final class ParallelMicroBatch implements AutoCloseable {
         for (SliceGrads s : done) {
           Tensor g = s.grads.get(i);
           if (g == null) continue;
-          sum = sum == null ? g : sum.add(g); // slice order: the same sum on every run
+          // slice order: the same sum on every run; out of place, since autograd may return expanded (stride-0) views
+          sum = sum == null ? g : sum.add(g);
         }
         if (sum == null) continue;
         Tensor p = params.get(i);
