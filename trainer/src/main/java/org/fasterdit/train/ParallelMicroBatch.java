@@ -103,13 +103,16 @@ final class ParallelMicroBatch implements AutoCloseable {
     try (var ng = NoGrad.on()) {
       for (int i = 0; i < params.size(); i++) {
         Tensor sum = null;
+        int terms = 0;
         for (SliceGrads s : done) {
           Tensor g = s.grads.get(i);
           if (g == null) continue;
           // slice order: the same sum on every run; out of place, since autograd may return expanded (stride-0) views
           sum = sum == null ? g : sum.add(g);
+          terms++;
         }
         if (sum == null) continue;
+        if (terms == 1) sum = sum.clone(); // a lone gradient may be such a view: the .grad slot gets its own memory
         Tensor p = params.get(i);
         Tensor existing = p.grad();
         if (existing.defined()) existing.add_(sum);

@@ -104,4 +104,17 @@ class ParallelMicroBatchTest {
       org.fasterdit.torch.Threads.setBlasThreads(before);
     }
   }
+
+  /** A parameter only one slice uses, accumulated over two micro-batches (autograd hands back expanded views). */
+  @Test
+  void accumulatesAGradientOnlyOneSliceHas() {
+    try (var scope = org.fasterdit.torch.NativeScope.open(); var pm = new ParallelMicroBatch(2)) {
+      org.bytedeco.pytorch.Tensor p = org.bytedeco.pytorch.global.torch.ones(3).requires_grad_(true);
+      org.bytedeco.pytorch.Tensor q = org.bytedeco.pytorch.global.torch.ones(3).requires_grad_(true);
+      ParallelMicroBatch.SliceLoss loss = (from, n) -> new org.fasterdit.diffusion.LossTerms(from == 0 ? p.sum() : q.sum(), java.util.Map.of());
+      for (int microBatch = 0; microBatch < 2; microBatch++) pm.run(List.of(p, q), 0, 4, 1.0, loss); // slices of 2: weight 0.5
+      assertArrayEquals(new float[] {1f, 1f, 1f}, org.fasterdit.torch.Tensors.toFloats(p.grad()), 1e-6f);
+      assertArrayEquals(new float[] {1f, 1f, 1f}, org.fasterdit.torch.Tensors.toFloats(q.grad()), 1e-6f);
+    }
+  }
 }
