@@ -23,7 +23,7 @@ img_per_s() { sed -n 's/.*img_per_s=\([0-9.]*\).*/\1/p' <<< "$1"; }
 # The reference gets its best setting of three: PyTorch's defaults (all threads in both pools); our thread split
 # (OpenBLAS owns the cores, one intra-op thread); and that split plus our glibc malloc settings (ci/runtime-env.sh).
 # The fastest of the three is the figure compared.
-MALLOC="glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=17179869184"
+MALLOC=$(env -u GLIBC_TUNABLES bash -c 'source ci/runtime-env.sh && echo "$GLIBC_TUNABLES"') # the launcher's value
 ratios=()
 for round in $(seq 1 "$ROUNDS"); do
   ref_best=0

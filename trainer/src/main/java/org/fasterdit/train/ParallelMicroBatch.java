@@ -95,7 +95,7 @@ final class ParallelMicroBatch implements AutoCloseable {
     Threads.setBlasThreads(blasBefore);
     if (interrupted) Thread.currentThread().interrupt();
     if (failure != null) {
-      for (SliceGrads s : done) s.grads.forEach(g -> { if (g != null) NativeScope.release(g); });
+      release(done);
       if (failure instanceof RuntimeException re) throw re;
       if (failure instanceof Error err) throw err;
       throw new IllegalStateException("a step worker failed: " + failure, failure);
@@ -119,7 +119,7 @@ final class ParallelMicroBatch implements AutoCloseable {
         else p.mutable_grad().put(sum); // the gradient slot keeps its own reference
       }
     } finally {
-      for (SliceGrads s : done) s.grads.forEach(g -> { if (g != null) NativeScope.release(g); });
+      release(done);
     }
     double total = 0;
     Map<String, Double> parts = new LinkedHashMap<>();
@@ -131,6 +131,11 @@ final class ParallelMicroBatch implements AutoCloseable {
   }
 
   private record SliceGrads(List<Tensor> grads, double total, Map<String, Double> parts) {}
+
+  /** Gives back the gradients the workers retained. */
+  private static void release(List<SliceGrads> done) {
+    for (SliceGrads s : done) s.grads.forEach(g -> { if (g != null) NativeScope.release(g); });
+  }
 
   private static SliceGrads slice(List<Tensor> params, int from, int n, double weight, double gradScale, SliceLoss loss) {
     try (var scope = NativeScope.open()) {
