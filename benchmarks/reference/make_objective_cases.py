@@ -1,6 +1,6 @@
 """Generate the training-objective and optimizer fixtures for the Java trainer (deterministic, byte for byte).
 
-Writes trainer/src/test/resources/reference/objectives.npz (relative to the repo root) from small seeded inputs and
+Writes core/src/test/resources/reference/objectives.npz (relative to the repo root) from small seeded inputs and
 the float64 formulas in objectives_reference.py, after checking those formulas against independent derivations
 (finite differences, Gaussian conditioning, torch.optim.AdamW, ...). Exits non-zero if a check fails.
 
@@ -24,7 +24,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import objectives_reference as ref  # noqa: E402
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
-DEFAULT_OUT = os.path.join(REPO, "trainer", "src", "test", "resources", "reference", "objectives.npz")
+DEFAULT_OUT = os.path.join(REPO, "core", "src", "test", "resources", "reference", "objectives.npz")
 
 SEED = 20241014
 N, C, H, W = 4, 3, 8, 8

@@ -1,6 +1,6 @@
 """Generate the .npy / .npz / .pt reader fixtures (deterministic; rerun to regenerate all).
 
-Writes into native-bindings/src/test/resources/io/ (relative to the repo root); README.md there
+Writes into tensor-formats/src/test/resources/io/ (relative to the repo root); README.md there
 says what each file holds. The evil_*.pt files are assembled byte by byte and are never unpickled
 here: they are checked only with pickletools.dis, which reads opcodes without executing them.
 
@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
-DEFAULT_OUT = os.path.join(REPO, "native-bindings", "src", "test", "resources", "io")
+DEFAULT_OUT = os.path.join(REPO, "tensor-formats", "src", "test", "resources", "io")
 PWNED = "/tmp/fasterdit_pwned"
 
 

@@ -1,0 +1,148 @@
+package org.fasterdit.train;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.fasterdit.data.Dataset;
+import org.fasterdit.data.Datasets;
+
+/**
+ * A whole training job as the CLI runs it: run folder, resolved config, data, trainer, progress, JSONL metrics,
+ * periodic atomic checkpoints, memory figures at steps 100 and 1000, and a loss curve at the end (when the
+ * {@link Reporting} draws one). Only rank 0 writes files.
+ */
+public final class TrainingRun {
+  /**
+   * What the run shows besides its files: progress, and the loss curve at the end. The library default prints plain
+   * lines and draws nothing; the CLI adds a live bar and a PNG plot, so the core carries no UI dependencies.
+   */
+  public record Reporting(ProgressSink.Factory progress, LossCurveWriter lossCurve) {
+    public static final Reporting PLAIN = new Reporting(ProgressSink.LINES, null);
+  }
+
+  /** Draws the loss curve from the logged rows (each has {@code step} and the loss terms). */
+  @FunctionalInterface
+  public interface LossCurveWriter {
+    void write(List<Map<String, Object>> rows, Path png, String title);
+  }
+
+  /** Where a finished run left its results. */
+  public record Result(Path runDir, Path lastCheckpoint, long steps, double lastLoss, double seconds, double rssAt100Mb,
+      double rssAt1000Mb, long skipped) {}
+
+  private TrainingRun() {}
+
+  /**
+   * @param resume a checkpoint file or run folder to continue, or null for a new run
+   */
+  public static Result run(TrainConfig cfg, Path resume, GradientSync sync, PrintStream log) {
+    return run(cfg, resume, sync, log, Reporting.PLAIN);
+  }
+
+  /** As {@link #run(TrainConfig, Path, GradientSync, PrintStream)}, reporting through {@code reporting}. */
+  public static Result run(TrainConfig cfg, Path resume, GradientSync sync, PrintStream log, Reporting reporting) {
+    boolean rank0 = sync.rank() == 0;
+    Path ckptFile = resume == null ? null : Checkpoint.resolveLatest(resume);
+    Dataset data = Datasets.open(cfg.dataset(), cfg.imageSize(), "train");
+    cfg.modelConfig(data.height(), data.channels(), data.numClasses()); // impossible shapes fail here, before any work
+    RunDirectory run = null;
+    if (rank0) {
+      Path parent = ckptFile == null ? null : ckptFile.toAbsolutePath().getParent();
+      boolean inRun = parent != null && parent.getFileName().toString().equals("checkpoints");
+      run = inRun ? RunDirectory.existing(parent.getParent())
+          : RunDirectory.create(Path.of(cfg.results()),
+              (cfg.runName().isBlank() ? cfg.modelTag() + "-" + cfg.preset() : cfg.runName()));
+      run.writeConfig(cfg.asMap());
+    }
+    try (Trainer trainer = Trainer.create(cfg, data, sync)) {
+      if (ckptFile != null) {
+        trainer.resume(ckptFile);
+        if (rank0) log.printf(Locale.ROOT, "resumed from %s at step %d%n", ckptFile, trainer.stepCount());
+      }
+      if (rank0) {
+        log.printf(Locale.ROOT, "run folder: %s%n", run.root());
+        log.printf(Locale.ROOT, "model: %s, %.2fM parameters; objective: %s%n", trainer.model().config().describe(),
+            trainer.model().parameterCount() / 1e6, trainer.objective().describe());
+        log.printf(Locale.ROOT, "data: %s, %d samples, stats %s; std modulation %s -> sigma_d=%.3f%n", data.name(),
+            data.size(), trainer.stats(), cfg.stdMode().name().toLowerCase(Locale.ROOT), trainer.modulation().modulatedStd());
+      }
+      return loop(cfg, trainer, run, sync, log, reporting);
+    }
+  }
+
+  private static Result loop(TrainConfig cfg, Trainer trainer, RunDirectory run, GradientSync sync, PrintStream log,
+      Reporting reporting) {
+    boolean rank0 = run != null;
+    long start = trainer.stepCount();
+    double rss100 = Double.NaN, rss1000 = Double.NaN, lastLoss = Double.NaN;
+    Path last = null;
+    long t0 = System.nanoTime(), windowStart = t0, windowStep = start;
+    MetricsLog metrics = rank0 ? new MetricsLog(run.metrics(), start) : null;
+    ProgressSink.Factory sinks = rank0 ? reporting.progress() : (task, from, total, out) -> (step, message, logLine) -> {};
+    try (ProgressSink progress = sinks.open("train", start, cfg.steps(), log)) {
+      while (trainer.stepCount() < cfg.steps()) {
+        StepResult r = trainer.step();
+        long s = r.step();
+        lastLoss = r.loss();
+        if (r.skipped() && rank0) log.printf(Locale.ROOT, "step %d skipped: %s (loss=%s, grad norm=%s)%n", s, r.skipReason(), r.loss(), r.gradNorm());
+        if (s == 100) rss100 = ProcessMemory.rssMb();
+        if (s == 1000) rss1000 = ProcessMemory.rssMb();
+        boolean logNow = s % cfg.logEvery() == 0 || s == cfg.steps();
+        if (logNow && rank0) {
+          long now = System.nanoTime();
+          double secs = (now - windowStart) / 1e9, itPerS = (s - windowStep) / Math.max(secs, 1e-9);
+          windowStart = now;
+          windowStep = s;
+          Map<String, Object> row = new LinkedHashMap<>();
+          row.put("step", s);
+          row.put("loss", r.loss());
+          r.terms().forEach(row::put);
+          row.put("grad_norm", r.gradNorm());
+          row.put("it_per_s", itPerS);
+          row.put("img_per_s", itPerS * cfg.batch());
+          row.put("rss_mb", ProcessMemory.rssMb());
+          row.put("skipped_total", trainer.skippedSteps());
+          row.put("elapsed_s", (now - t0) / 1e9);
+          metrics.log(row);
+          progress.update(s, message(r, itPerS, cfg.batch()), true);
+        } else {
+          progress.update(s, message(r, Double.NaN, cfg.batch()), false);
+        }
+        if (cfg.ckptEvery() > 0 && s % cfg.ckptEvery() == 0 && s < cfg.steps() && rank0) {
+          last = Checkpoint.fileFor(run.checkpoints(), s);
+          trainer.save(last);
+        }
+      }
+    } finally {
+      if (metrics != null) metrics.close();
+    }
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    if (rank0) {
+      last = Checkpoint.fileFor(run.checkpoints(), trainer.stepCount());
+      trainer.save(last);
+      Path png = run.root().resolve("loss.png");
+      if (reporting.lossCurve() != null && metrics.rows().size() >= 2) {
+        reporting.lossCurve().write(metrics.rows(), png, "Training loss: " + cfg.modelTag() + " " + cfg.preset());
+      }
+      if (!Double.isNaN(rss100)) log.printf(Locale.ROOT, "RSS at step 100: %.0f MB%n", rss100);
+      if (!Double.isNaN(rss1000)) log.printf(Locale.ROOT, "RSS at step 1000: %.0f MB (%+.1f%% vs step 100)%n", rss1000, 100 * (rss1000 / rss100 - 1));
+      log.printf(Locale.ROOT, "done: %d steps in %.1f s; checkpoint %s%s%n", trainer.stepCount() - start, seconds, last,
+          java.nio.file.Files.exists(png) ? "; loss curve " + png : "");
+    }
+    // Nobody leaves before rank 0 has written the final checkpoint and plot: a launcher then sees every rank succeed
+    // only when the run's files are complete, and the process group is torn down with all peers still present.
+    sync.barrier();
+    return new Result(run == null ? null : run.root(), last, trainer.stepCount(), lastLoss, seconds, rss100, rss1000,
+        trainer.skippedSteps());
+  }
+
+  private static String message(StepResult r, double itPerS, int batch) {
+    StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "loss %.4f", r.loss()));
+    r.terms().forEach((k, v) -> b.append(String.format(Locale.ROOT, " %s %.4f", k, v)));
+    if (!Double.isNaN(itPerS)) b.append(String.format(Locale.ROOT, "  %.2f it/s %.1f img/s", itPerS, itPerS * batch));
+    return b.toString();
+  }
+}
