@@ -20,13 +20,21 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
-/** DiT-S/2 attention shape (batch 8, 6 heads, 256 tokens, head dim 64): fused SDPA vs explicit softmax(QK^T)V. */
+/**
+ * DiT-S/2 attention shape (batch 8, 6 heads, 256 tokens, head dim 64): fused SDPA vs explicit
+ * softmax(QK^T)V.
+ */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 2, time = 2)
 @Measurement(iterations = 3, time = 3)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {
+      "--enable-native-access=ALL-UNNAMED",
+      "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0"
+    })
 public class AttentionBench {
   Tensor q, k, v;
 
@@ -47,15 +55,20 @@ public class AttentionBench {
 
   @Benchmark
   public double sdpa() {
-    try (var s = NativeScope.open(); var g = NoGrad.on()) {
-      return torch.scaled_dot_product_attention(q, k, v, new TensorOptional(), 0.0, false, new DoubleOptional(), false)
-          .sum().item_double();
+    try (var s = NativeScope.open();
+        var g = NoGrad.on()) {
+      return torch
+          .scaled_dot_product_attention(
+              q, k, v, new TensorOptional(), 0.0, false, new DoubleOptional(), false)
+          .sum()
+          .item_double();
     }
   }
 
   @Benchmark
   public double explicit() {
-    try (var s = NativeScope.open(); var g = NoGrad.on()) {
+    try (var s = NativeScope.open();
+        var g = NoGrad.on()) {
       Tensor a = q.matmul(k.transpose(-2, -1)).mul(Scalars.of(1 / Math.sqrt(64))).softmax(-1);
       return a.matmul(v).sum().item_double();
     }

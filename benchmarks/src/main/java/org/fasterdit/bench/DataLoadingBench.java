@@ -28,15 +28,21 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Latent loading from memory-mapped safetensors shards (8192 latents of 4x32x32 with flips) through the prefetching
- * batch loader, reported per latent; and reading a 64 MB checkpoint zero-copy vs copying every tensor.
+ * Latent loading from memory-mapped safetensors shards (8192 latents of 4x32x32 with flips) through
+ * the prefetching batch loader, reported per latent; and reading a 64 MB checkpoint zero-copy vs
+ * copying every tensor.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 2, time = 2)
 @Measurement(iterations = 3, time = 3)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {
+      "--enable-native-access=ALL-UNNAMED",
+      "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0"
+    })
 public class DataLoadingBench {
   static final int BATCH = 256;
   Path dir;
@@ -61,7 +67,8 @@ public class DataLoadingBench {
     loader = new BatchLoader(new LatentShards(dir), BATCH, 0, 1, 0, true, 0, 8);
     checkpoint = dir.resolve("ckpt.safetensors");
     Map<String, HostTensor> c = new LinkedHashMap<>();
-    for (int i = 0; i < 64; i++) c.put("w" + i, HostTensor.ofFloats(new long[] {512, 512}, new float[512 * 512]));
+    for (int i = 0; i < 64; i++)
+      c.put("w" + i, HostTensor.ofFloats(new long[] {512, 512}, new float[512 * 512]));
     SafeTensors.write(checkpoint, c, Map.of());
   }
 
@@ -81,7 +88,8 @@ public class DataLoadingBench {
 
   @Benchmark
   public double checkpointZeroCopy() {
-    try (Arena arena = Arena.ofConfined(); var s = NativeScope.open()) {
+    try (Arena arena = Arena.ofConfined();
+        var s = NativeScope.open()) {
       double sum = 0;
       for (HostTensor h : SafeTensors.read(checkpoint, arena).tensors().values()) {
         Tensor t = Tensors.view(h);
@@ -93,7 +101,8 @@ public class DataLoadingBench {
 
   @Benchmark
   public double checkpointCopying() {
-    try (Arena arena = Arena.ofConfined(); var s = NativeScope.open()) {
+    try (Arena arena = Arena.ofConfined();
+        var s = NativeScope.open()) {
       double sum = 0;
       for (HostTensor h : SafeTensors.read(checkpoint, arena).tensors().values()) {
         Tensor t = Tensors.ofFloats(h.toFloatArray(), h.shape());

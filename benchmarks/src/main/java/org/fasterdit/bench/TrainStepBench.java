@@ -25,13 +25,20 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
-/** DiT-S/2 on 32x32x4 latents, batch 8: one full training step, and one DiT forward+backward alone. */
+/**
+ * DiT-S/2 on 32x32x4 latents, batch 8: one full training step, and one DiT forward+backward alone.
+ */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 2, time = 5)
 @Measurement(iterations = 3, time = 10)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {
+      "--enable-native-access=ALL-UNNAMED",
+      "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0"
+    })
 public class TrainStepBench {
   Trainer trainer;
   DiT model;
@@ -41,12 +48,17 @@ public class TrainStepBench {
   @Setup
   public void setup() {
     org.fasterdit.torch.Threads.applyFromEnvironment();
-    var cfg = ConfigResolver.resolve(null, List.of("model=DiT-S/2", "batch=8", "stats-samples=64", "steps=1000000"));
+    var cfg =
+        ConfigResolver.resolve(
+            null, List.of("model=DiT-S/2", "batch=8", "stats-samples=64", "steps=1000000"));
     trainer = Trainer.create(cfg, new RandomLatents(4096, 4, 32, 1000), GradientSync.NONE);
     model = new DiT(DiTConfig.preset("DiT-S/2", 32, 4, 1000, false), new Device(DeviceType.CPU), 0);
-    oneBlock = new DiT(new DiTConfig(1, 384, 6, 2, 32, 4, 1000, false), new Device(DeviceType.CPU), 0);
+    oneBlock =
+        new DiT(new DiTConfig(1, 384, 6, 2, 32, 4, 1000, false), new Device(DeviceType.CPU), 0);
     x = NativeScope.retain(Tensors.ofFloats(new float[8 * 4 * 32 * 32], 8, 4, 32, 32).normal_());
-    t = NativeScope.retain(Tensors.ofFloats(new float[] {.1f, .2f, .3f, .4f, .5f, .6f, .7f, .8f}, 8));
+    t =
+        NativeScope.retain(
+            Tensors.ofFloats(new float[] {.1f, .2f, .3f, .4f, .5f, .6f, .7f, .8f}, 8));
     y = NativeScope.retain(Tensors.ofLongs(new long[] {1, 2, 3, 4, 5, 6, 7, 8}, 8));
   }
 

@@ -21,35 +21,83 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * Times full training steps (data, forward, backward, AdamW, EMA) after warm-up and reports throughput, FLOPs and
- * MFU against a matmul peak measured in the same process and precision.
+ * Times full training steps (data, forward, backward, AdamW, EMA) after warm-up and reports
+ * throughput, FLOPs and MFU against a matmul peak measured in the same process and precision.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true,
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
     description = "Benchmark training steps (last line: img_per_s=<v> mfu=<v> peak_rss_mb=<v>).")
 public final class BenchCommand implements Callable<Integer> {
-  @Option(names = "--model", defaultValue = "DiT-S/2") String model;
-  @Option(names = "--input-size", defaultValue = "32") int inputSize;
-  @Option(names = "--channels", defaultValue = "4") int channels;
-  @Option(names = "--batch", defaultValue = "8") int batch;
-  @Option(names = "--steps", defaultValue = "10") int steps;
-  @Option(names = "--warmup", defaultValue = "3") int warmup;
-  @Option(names = "--precision", defaultValue = "fp32") String precision;
-  @Option(names = "--device", defaultValue = "auto") String device;
-  @Option(names = "--preset", defaultValue = "fasterdit") String preset;
-  @Option(names = "--perf-control", description = "a perf record --control FIFO: sampling is enabled only around the timed steps")
+  @Option(names = "--model", defaultValue = "DiT-S/2")
+  String model;
+
+  @Option(names = "--input-size", defaultValue = "32")
+  int inputSize;
+
+  @Option(names = "--channels", defaultValue = "4")
+  int channels;
+
+  @Option(names = "--batch", defaultValue = "8")
+  int batch;
+
+  @Option(names = "--steps", defaultValue = "10")
+  int steps;
+
+  @Option(names = "--warmup", defaultValue = "3")
+  int warmup;
+
+  @Option(names = "--precision", defaultValue = "fp32")
+  String precision;
+
+  @Option(names = "--device", defaultValue = "auto")
+  String device;
+
+  @Option(names = "--preset", defaultValue = "fasterdit")
+  String preset;
+
+  @Option(
+      names = "--perf-control",
+      description = "a perf record --control FIFO: sampling is enabled only around the timed steps")
   java.nio.file.Path perfControl;
-  @Option(names = "--workers", defaultValue = "auto", description = "threads each micro-batch is split over (default ${DEFAULT-VALUE})")
+
+  @Option(
+      names = "--workers",
+      defaultValue = "auto",
+      description = "threads each micro-batch is split over (default ${DEFAULT-VALUE})")
   String workers;
-  @Option(names = "--depth", defaultValue = "6", description = "for --model custom") int depth;
-  @Option(names = "--hidden", defaultValue = "256", description = "for --model custom") int hidden;
-  @Option(names = "--heads", defaultValue = "4", description = "for --model custom") int heads;
-  @Option(names = "--patch", defaultValue = "4", description = "for --model custom") int patch;
+
+  @Option(names = "--depth", defaultValue = "6", description = "for --model custom")
+  int depth;
+
+  @Option(names = "--hidden", defaultValue = "256", description = "for --model custom")
+  int hidden;
+
+  @Option(names = "--heads", defaultValue = "4", description = "for --model custom")
+  int heads;
+
+  @Option(names = "--patch", defaultValue = "4", description = "for --model custom")
+  int patch;
 
   @Override
   public Integer call() {
-    TrainConfig cfg = ConfigResolver.resolve(null, List.of("preset=" + preset, "model=" + model, "batch=" + batch,
-        "precision=" + precision, "device=" + device, "steps=" + (steps + warmup), "stats-samples=64", "prefetch=4",
-        "depth=" + depth, "hidden=" + hidden, "heads=" + heads, "patch=" + patch, "workers=" + workers));
+    TrainConfig cfg =
+        ConfigResolver.resolve(
+            null,
+            List.of(
+                "preset=" + preset,
+                "model=" + model,
+                "batch=" + batch,
+                "precision=" + precision,
+                "device=" + device,
+                "steps=" + (steps + warmup),
+                "stats-samples=64",
+                "prefetch=4",
+                "depth=" + depth,
+                "hidden=" + hidden,
+                "heads=" + heads,
+                "patch=" + patch,
+                "workers=" + workers));
     cfg = DistributedSetup.forThisRank(cfg, System.getenv());
     try (GradientSync sync = DistributedSetup.fromEnvironment(cfg)) {
       return run(cfg, sync);
@@ -57,8 +105,9 @@ public final class BenchCommand implements Callable<Integer> {
   }
 
   /**
-   * Under {@code fasterdit launch --nproc N -- bench ...} every rank runs this with the global batch split between
-   * them; rank 0 reports. The matmul peak is measured on all ranks at once and summed, so MFU is against the machine.
+   * Under {@code fasterdit launch --nproc N -- bench ...} every rank runs this with the global
+   * batch split between them; rank 0 reports. The matmul peak is measured on all ranks at once and
+   * summed, so MFU is against the machine.
    */
   private int run(TrainConfig cfg, GradientSync sync) {
     Device dev = Devices.resolve(cfg.device());
@@ -80,48 +129,95 @@ public final class BenchCommand implements Callable<Integer> {
       double[] sorted = times.stream().mapToDouble(Double::doubleValue).sorted().toArray();
       double ms = sorted[sorted.length / 2];
       double imgPerS = batch / (ms / 1e3);
-      double gflopsPerImage = 2 * mc.forwardMacs() / 1e9; // forward FLOPs, DiT convention (2 x MACs)
-      double achieved = imgPerS * 3 * gflopsPerImage; // training = forward + 2 x forward for backward
-      // measured before and after the steps, the best kept: on a shared machine one measurement can land in a slow spell
+      double gflopsPerImage =
+          2 * mc.forwardMacs() / 1e9; // forward FLOPs, DiT convention (2 x MACs)
+      double achieved =
+          imgPerS * 3 * gflopsPerImage; // training = forward + 2 x forward for backward
+      // measured before and after the steps, the best kept: on a shared machine one measurement can
+      // land in a slow spell
       double peak = Math.max(peakBefore, machinePeak(sync, dev, p));
       double mfu = achieved / peak;
-      double rssTotal = sync.averageValues(new double[] {ProcessMemory.peakRssMb()})[0] * sync.worldSize();
+      double rssTotal =
+          sync.averageValues(new double[] {ProcessMemory.peakRssMb()})[0] * sync.worldSize();
       double hostMs = hostPreparationMs(data, dev);
       if (sync.rank() != 0) return 0;
-      String ranks = sync.worldSize() > 1 ? ", " + sync.worldSize() + " ranks of batch " + batch / sync.worldSize() : "";
-      System.out.printf(Locale.ROOT, "model %s, %.2fM params, input %dx%dx%d, batch %d%s, %s on %s%n", mc.describe(),
-          t.model().parameterCount() / 1e6, channels, inputSize, inputSize, batch, ranks, p, dev.str().getString());
-      System.out.printf(Locale.ROOT, "threads: %d step worker(s), %d ATen intra-op, %d OpenBLAS%n", t.workers(),
-          torch.get_num_threads(), org.fasterdit.torch.Threads.blasThreads());
-      System.out.printf(Locale.ROOT, "median step %.1f ms (min %.1f, max %.1f over %d steps)%n", ms, sorted[0],
-          sorted[sorted.length - 1], steps);
-      System.out.printf(Locale.ROOT, "forward %.3f GFLOPs/image (x3 for training); achieved %.1f GFLOP/s; matmul peak %.1f GFLOP/s%n",
-          gflopsPerImage, achieved, peak);
+      String ranks =
+          sync.worldSize() > 1
+              ? ", " + sync.worldSize() + " ranks of batch " + batch / sync.worldSize()
+              : "";
+      System.out.printf(
+          Locale.ROOT,
+          "model %s, %.2fM params, input %dx%dx%d, batch %d%s, %s on %s%n",
+          mc.describe(),
+          t.model().parameterCount() / 1e6,
+          channels,
+          inputSize,
+          inputSize,
+          batch,
+          ranks,
+          p,
+          dev.str().getString());
+      System.out.printf(
+          Locale.ROOT,
+          "threads: %d step worker(s), %d ATen intra-op, %d OpenBLAS%n",
+          t.workers(),
+          torch.get_num_threads(),
+          org.fasterdit.torch.Threads.blasThreads());
+      System.out.printf(
+          Locale.ROOT,
+          "median step %.1f ms (min %.1f, max %.1f over %d steps)%n",
+          ms,
+          sorted[0],
+          sorted[sorted.length - 1],
+          steps);
+      System.out.printf(
+          Locale.ROOT,
+          "forward %.3f GFLOPs/image (x3 for training); achieved %.1f GFLOP/s; matmul peak %.1f GFLOP/s%n",
+          gflopsPerImage,
+          achieved,
+          peak);
       System.out.println("where a step's time goes (rank 0, mean over the timed steps):");
       double total = times.stream().mapToDouble(Double::doubleValue).sum();
-      t.phases().millis().forEach((phase, v) -> {
-        if (v > 0) System.out.printf(Locale.ROOT, "  %-16s %8.1f ms  %5.1f%%%n", phase.name().toLowerCase(Locale.ROOT), v / steps, 100 * v / total);
-      });
-      System.out.printf(Locale.ROOT, "host-side preparation per step (data read, noise and label draws, copy in): %.2f ms = %.2f%% of a step%n",
-          hostMs, 100 * hostMs / ms);
-      System.out.printf(Locale.ROOT, "img_per_s=%.3f mfu=%.3f peak_rss_mb=%.0f%n", imgPerS, mfu, rssTotal);
+      t.phases()
+          .millis()
+          .forEach(
+              (phase, v) -> {
+                if (v > 0)
+                  System.out.printf(
+                      Locale.ROOT,
+                      "  %-16s %8.1f ms  %5.1f%%%n",
+                      phase.name().toLowerCase(Locale.ROOT),
+                      v / steps,
+                      100 * v / total);
+              });
+      System.out.printf(
+          Locale.ROOT,
+          "host-side preparation per step (data read, noise and label draws, copy in): %.2f ms = %.2f%% of a step%n",
+          hostMs,
+          100 * hostMs / ms);
+      System.out.printf(
+          Locale.ROOT, "img_per_s=%.3f mfu=%.3f peak_rss_mb=%.0f%n", imgPerS, mfu, rssTotal);
     }
     return 0;
   }
 
-  /** Sends a command to {@code perf record --control fifo:...} (benchmarks/profile-step.sh), if one is listening. */
+  /**
+   * Sends a command to {@code perf record --control fifo:...} (benchmarks/profile-step.sh), if one
+   * is listening.
+   */
   private void perf(String command) {
     if (perfControl == null) return;
     try {
       java.nio.file.Files.writeString(perfControl, command + "\n");
     } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException("cannot write to the perf control FIFO " + perfControl, e);
+      throw new java.io.UncheckedIOException(
+          "cannot write to the perf control FIFO " + perfControl, e);
     }
   }
 
   /**
-   * The Java-side work of one step that is not a LibTorch call: reading the batch, drawing per-sample noise and
-   * timesteps, and copying them into tensors (median of 20).
+   * The Java-side work of one step that is not a LibTorch call: reading the batch, drawing
+   * per-sample noise and timesteps, and copying them into tensors (median of 20).
    */
   private double hostPreparationMs(RandomLatents data, Device dev) {
     int per = data.sampleFloats();
@@ -145,17 +241,27 @@ public final class BenchCommand implements Callable<Integer> {
     return t[t.length / 2];
   }
 
-  /** The matmul peak of the machine: every rank measures at once (they share it) and the results are summed. */
+  /**
+   * The matmul peak of the machine: every rank measures at once (they share it) and the results are
+   * summed.
+   */
   private static double machinePeak(GradientSync sync, Device dev, Precision p) {
     sync.barrier();
     return sync.averageValues(new double[] {matmulPeakGflops(dev, p)})[0] * sync.worldSize();
   }
 
-  /** Best of several 2048^2 matmuls in the given precision (fp32, or bf16 operands as autocast would run them). */
+  /**
+   * Best of several 2048^2 matmuls in the given precision (fp32, or bf16 operands as autocast would
+   * run them).
+   */
   static double matmulPeakGflops(Device dev, Precision p) {
     int n = 2048;
-    try (var s = NativeScope.open(); var g = NoGrad.on()) {
-      var type = p == Precision.BF16 ? torch.ScalarType.BFloat16 : p == Precision.FP16 ? torch.ScalarType.Half : torch.ScalarType.Float;
+    try (var s = NativeScope.open();
+        var g = NoGrad.on()) {
+      var type =
+          p == Precision.BF16
+              ? torch.ScalarType.BFloat16
+              : p == Precision.FP16 ? torch.ScalarType.Half : torch.ScalarType.Float;
       Tensor a = torch.randn(n, n).to(dev, type), b = torch.randn(n, n).to(dev, type);
       double best = 0;
       for (int i = 0; i < 6; i++) {

@@ -4,8 +4,11 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code fasterdit ckpt diff|info}: checkpoint tools. */
-@Command(name = "ckpt", mixinStandardHelpOptions = true,
-    description = "Inspect and compare checkpoints (.safetensors training checkpoints, plain safetensors, PyTorch .pt).",
+@Command(
+    name = "ckpt",
+    mixinStandardHelpOptions = true,
+    description =
+        "Inspect and compare checkpoints (.safetensors training checkpoints, plain safetensors, PyTorch .pt).",
     subcommands = {CkptDiffCommand.class, CkptInfoCommand.class, CommandLine.HelpCommand.class})
 public final class CkptCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

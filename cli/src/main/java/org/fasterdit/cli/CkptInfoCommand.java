@@ -16,16 +16,26 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * What a checkpoint holds: for our training checkpoints the step, data position, seed, model config, data statistics
- * and training config; for other files their metadata; then tensor counts and sizes per group ({@code model},
- * {@code ema}, {@code opt}, ...) and a table of tensors, cut after {@code --limit} rows so a DiT-XL stays readable.
+ * What a checkpoint holds: for our training checkpoints the step, data position, seed, model
+ * config, data statistics and training config; for other files their metadata; then tensor counts
+ * and sizes per group ({@code model}, {@code ema}, {@code opt}, ...) and a table of tensors, cut
+ * after {@code --limit} rows so a DiT-XL stays readable.
  */
-@Command(name = "info", mixinStandardHelpOptions = true, description = "Describe a checkpoint: metadata, sizes and tensors.")
+@Command(
+    name = "info",
+    mixinStandardHelpOptions = true,
+    description = "Describe a checkpoint: metadata, sizes and tensors.")
 public final class CkptInfoCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  @Parameters(index = "0", paramLabel = "FILE") Path file;
-  @Option(names = "--limit", defaultValue = "40", description = "tensor rows to show (default ${DEFAULT-VALUE}; 0 = all)") int limit;
+  @Parameters(index = "0", paramLabel = "FILE")
+  Path file;
+
+  @Option(
+      names = "--limit",
+      defaultValue = "40",
+      description = "tensor rows to show (default ${DEFAULT-VALUE}; 0 = all)")
+  int limit;
 
   @Override
   public Integer call() throws IOException {
@@ -34,11 +44,14 @@ public final class CkptInfoCommand implements Callable<Integer> {
       System.out.println("file: " + file + " (" + f.kind() + ")");
       Map<String, String> md = new LinkedHashMap<>(f.metadata());
       if (f.kind().startsWith("fasterdit")) {
-        for (String k : new String[] {"step", "optimizer_steps", "data_position", "seed", "loss_scale"}) {
+        for (String k :
+            new String[] {"step", "optimizer_steps", "data_position", "seed", "loss_scale"}) {
           if (md.containsKey(k)) System.out.println(k + ": " + md.remove(k));
         }
         String mc = md.remove("model_config");
-        if (mc != null) System.out.println("model: " + JSON.readValue(mc, DiTConfig.class).describe() + "  " + mc);
+        if (mc != null)
+          System.out.println(
+              "model: " + JSON.readValue(mc, DiTConfig.class).describe() + "  " + mc);
         String ds = md.remove("data_stats");
         if (ds != null) System.out.println("data stats: " + ds);
         String cfg = md.remove("config");
@@ -51,7 +64,9 @@ public final class CkptInfoCommand implements Callable<Integer> {
         md.remove("format");
         md.remove("rng");
       }
-      md.forEach((k, v) -> System.out.println(k + ": " + (v.length() > 200 ? v.substring(0, 200) + "..." : v)));
+      md.forEach(
+          (k, v) ->
+              System.out.println(k + ": " + (v.length() > 200 ? v.substring(0, 200) + "..." : v)));
 
       Map<String, long[]> groups = new LinkedHashMap<>(); // group -> {tensors, elements, bytes}
       long totalBytes = 0, totalElems = 0;
@@ -65,20 +80,40 @@ public final class CkptInfoCommand implements Callable<Integer> {
         totalBytes += e.getValue().byteSize();
         totalElems += e.getValue().numel();
       }
-      System.out.printf(Locale.ROOT, "tensors: %d, %,d elements, %s%n", f.tensors().size(), totalElems, TensorFile.bytes(totalBytes));
+      System.out.printf(
+          Locale.ROOT,
+          "tensors: %d, %,d elements, %s%n",
+          f.tensors().size(),
+          totalElems,
+          TensorFile.bytes(totalBytes));
       if (groups.size() > 1) {
-        groups.forEach((g, s) -> System.out.printf(Locale.ROOT, "  %-16s %5d tensors  %,14d elements  %s%n", g, s[0], s[1],
-            TensorFile.bytes(s[2])));
+        groups.forEach(
+            (g, s) ->
+                System.out.printf(
+                    Locale.ROOT,
+                    "  %-16s %5d tensors  %,14d elements  %s%n",
+                    g,
+                    s[0],
+                    s[1],
+                    TensorFile.bytes(s[2])));
       }
       int w = Math.max(4, f.tensors().keySet().stream().mapToInt(String::length).max().orElse(4));
       System.out.printf(Locale.ROOT, "%-" + w + "s  %-5s  %s%n", "name", "dtype", "shape");
       int shown = 0;
       for (Map.Entry<String, HostTensor> e : f.tensors().entrySet()) {
         if (limit > 0 && shown == limit) {
-          System.out.printf(Locale.ROOT, "... %d more tensors (--limit 0 shows all)%n", f.tensors().size() - shown);
+          System.out.printf(
+              Locale.ROOT,
+              "... %d more tensors (--limit 0 shows all)%n",
+              f.tensors().size() - shown);
           break;
         }
-        System.out.printf(Locale.ROOT, "%-" + w + "s  %-5s  %s%n", e.getKey(), e.getValue().dtype(), TensorFile.shape(e.getValue()));
+        System.out.printf(
+            Locale.ROOT,
+            "%-" + w + "s  %-5s  %s%n",
+            e.getKey(),
+            e.getValue().dtype(),
+            TensorFile.shape(e.getValue()));
         shown++;
       }
     }

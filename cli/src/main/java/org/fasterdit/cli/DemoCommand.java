@@ -1,6 +1,5 @@
 package org.fasterdit.cli;
 
-import org.fasterdit.plot.SnrPdfPlot;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,6 +9,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.fasterdit.data.FashionMnist;
+import org.fasterdit.plot.SnrPdfPlot;
 import org.fasterdit.sample.Guidance;
 import org.fasterdit.sample.SampleExport;
 import org.fasterdit.sample.SampleSet;
@@ -30,19 +30,30 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Unmatched;
 
 /**
- * The README's first command: trains a small DiT with the FasterDiT recipe on Fashion-MNIST (installing Debian's
- * package when missing and possible, else the built-in synthetic shapes) for a few minutes on a CPU, then writes a
- * class-conditional sample grid, the loss curve, the SNR-PDF plot and a summary.
+ * The README's first command: trains a small DiT with the FasterDiT recipe on Fashion-MNIST
+ * (installing Debian's package when missing and possible, else the built-in synthetic shapes) for a
+ * few minutes on a CPU, then writes a class-conditional sample grid, the loss curve, the SNR-PDF
+ * plot and a summary.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true,
-    description = "Train a small DiT with the FasterDiT recipe on Fashion-MNIST for a few minutes, then sample it.")
+@Command(
+    name = "demo",
+    mixinStandardHelpOptions = true,
+    description =
+        "Train a small DiT with the FasterDiT recipe on Fashion-MNIST for a few minutes, then sample it.")
 public final class DemoCommand implements Callable<Integer> {
-  @Option(names = "--steps", defaultValue = "500", description = "training steps (default ${DEFAULT-VALUE}: about 8 minutes on 2 cores)")
+  @Option(
+      names = "--steps",
+      defaultValue = "500",
+      description = "training steps (default ${DEFAULT-VALUE}: about 8 minutes on 2 cores)")
   long steps;
 
-  @Option(names = "--results", defaultValue = "results") String results;
+  @Option(names = "--results", defaultValue = "results")
+  String results;
 
-  @Option(names = "--dataset", description = "override the dataset (default: fashion-mnist, else synthetic)") String dataset;
+  @Option(
+      names = "--dataset",
+      description = "override the dataset (default: fashion-mnist, else synthetic)")
+  String dataset;
 
   @Unmatched List<String> rest = new ArrayList<>();
 
@@ -50,29 +61,53 @@ public final class DemoCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     long t0 = System.nanoTime();
     String data = dataset != null ? dataset : ensureFashionMnist() ? "fashion-mnist" : "synthetic";
-    List<String> kv = new ArrayList<>(List.of("preset=fasterdit", "dataset=" + data, "model=custom", "depth=6",
-        "hidden=192", "heads=4", "patch=4", "batch=64", "steps=" + steps,
-        // a 4M-parameter model on 60k small images tolerates a higher lr than the 1e-4 of DiT-XL on ImageNet, and
-        // a short run needs an EMA that forgets within a few hundred steps
-        "lr=5e-4", "ema-decay=0.995", "ckpt-every=" + Math.max(1, steps / 2), "log-every=50", "results=" + results,
-        "run-name=demo-fasterdit"));
+    List<String> kv =
+        new ArrayList<>(
+            List.of(
+                "preset=fasterdit",
+                "dataset=" + data,
+                "model=custom",
+                "depth=6",
+                "hidden=192",
+                "heads=4",
+                "patch=4",
+                "batch=64",
+                "steps=" + steps,
+                // a 4M-parameter model on 60k small images tolerates a higher lr than the 1e-4 of
+                // DiT-XL on ImageNet, and
+                // a short run needs an EMA that forgets within a few hundred steps
+                "lr=5e-4",
+                "ema-decay=0.995",
+                "ckpt-every=" + Math.max(1, steps / 2),
+                "log-every=50",
+                "results=" + results,
+                "run-name=demo-fasterdit"));
     kv.addAll(Overrides.parse(rest));
     TrainConfig cfg = ConfigResolver.resolve(null, kv);
-    System.out.printf(Locale.ROOT, "demo: training a small DiT with the FasterDiT recipe on %s for %d steps%n", data, steps);
-    TrainingRun.Result r = TrainingRun.run(cfg, null, GradientSync.NONE, System.out, CliReporting.INSTANCE);
+    System.out.printf(
+        Locale.ROOT,
+        "demo: training a small DiT with the FasterDiT recipe on %s for %d steps%n",
+        data,
+        steps);
+    TrainingRun.Result r =
+        TrainingRun.run(cfg, null, GradientSync.NONE, System.out, CliReporting.INSTANCE);
     Path run = r.runDir();
 
     Path grid = run.resolve("samples.png");
     double rawStd, usedStd;
-    // The raw weights, not the EMA: after a few hundred fast-moving steps an EMA still averages over weights that
-    // are far apart and samples noticeably worse (seen on this demo); the EMA pays off in longer runs.
+    // The raw weights, not the EMA: after a few hundred fast-moving steps an EMA still averages
+    // over weights that
+    // are far apart and samples noticeably worse (seen on this demo); the EMA pays off in longer
+    // runs.
     try (TrainedModel m = TrainedModel.load(r.lastCheckpoint(), "model", cfg.device())) {
       int classes = m.model().config().numClasses(), perClass = 8;
       SampleSet all = null;
       List<float[]> parts = new ArrayList<>();
       List<long[]> labels = new ArrayList<>();
       for (int c = 0; c < classes; c++) {
-        SampleSpec spec = new SampleSpec(perClass, "heun", 25, Guidance.of(2.0), 1000 + c, c, perClass, "model", 1.0);
+        SampleSpec spec =
+            new SampleSpec(
+                perClass, "heun", 25, Guidance.of(2.0), 1000 + c, c, perClass, "model", 1.0);
         SampleSet s = m.generator().generate(spec, k -> {});
         parts.add(s.x());
         labels.add(s.labels());
@@ -94,12 +129,16 @@ public final class DemoCommand implements Callable<Integer> {
     NoiseSchedule path = NoiseSchedule.parse("linear");
     TimestepDistribution dist = TimestepDistribution.parse("lognorm:0,1");
     SnrGrid g = new SnrGrid(-15, 15, 601);
-    List<Curve> curves = List.of(SnrPdf.analytic(path, dist, rawStd, g), SnrPdf.analytic(path, dist, usedStd, g));
+    List<Curve> curves =
+        List.of(SnrPdf.analytic(path, dist, rawStd, g), SnrPdf.analytic(path, dist, usedStd, g));
     SnrPdfPlot.writePng(snr, path, dist, curves);
     SnrPdfReport.writeCsv(run.resolve("snr-pdf.csv"), curves);
 
     double minutes = (System.nanoTime() - t0) / 60e9;
-    String summary = String.format(Locale.ROOT, """
+    String summary =
+        String.format(
+            Locale.ROOT,
+            """
         # FasterDiT demo
         - data: %s; model: %s
         - recipe: flow matching (linear path, velocity), logit-normal(0,1) timesteps, direction loss (lambda 1),
@@ -108,8 +147,17 @@ public final class DemoCommand implements Callable<Integer> {
         - samples (model weights, Heun 25 steps, CFG 2.0, one row per class): samples.png
         - loss curve: loss.png; SNR PDF of log-SNR before/after std modulation: snr-pdf.png (csv: snr-pdf.csv)
         - checkpoint: %s
-        """, data, cfg.modelTag(), rawStd, usedStd, r.steps(), cfg.batch(), r.lastLoss(), r.seconds(), minutes,
-        run.relativize(r.lastCheckpoint()));
+        """,
+            data,
+            cfg.modelTag(),
+            rawStd,
+            usedStd,
+            r.steps(),
+            cfg.batch(),
+            r.lastLoss(),
+            r.seconds(),
+            minutes,
+            run.relativize(r.lastCheckpoint()));
     Files.writeString(run.resolve("summary.md"), summary);
     System.out.println();
     System.out.print(summary);
@@ -122,11 +170,17 @@ public final class DemoCommand implements Callable<Integer> {
     if (FashionMnist.available(FashionMnist.DEFAULT_DIR)) return true;
     boolean root = "root".equals(System.getProperty("user.name"));
     if (root && Files.isExecutable(Path.of("/usr/bin/apt-get"))) {
-      System.out.println("demo: Fashion-MNIST not found; installing Debian's dataset-fashion-mnist package...");
+      System.out.println(
+          "demo: Fashion-MNIST not found; installing Debian's dataset-fashion-mnist package...");
       try {
-        Process p = new ProcessBuilder("/usr/bin/apt-get", "install", "-y", "-q", "dataset-fashion-mnist")
-            .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        if (p.waitFor(10, TimeUnit.MINUTES) && p.exitValue() == 0 && FashionMnist.available(FashionMnist.DEFAULT_DIR)) return true;
+        Process p =
+            new ProcessBuilder("/usr/bin/apt-get", "install", "-y", "-q", "dataset-fashion-mnist")
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        if (p.waitFor(10, TimeUnit.MINUTES)
+            && p.exitValue() == 0
+            && FashionMnist.available(FashionMnist.DEFAULT_DIR)) return true;
         p.destroyForcibly();
       } catch (IOException e) {
         // fall through to the built-in data
@@ -134,7 +188,8 @@ public final class DemoCommand implements Callable<Integer> {
         Thread.currentThread().interrupt();
       }
     }
-    System.out.println("demo: Fashion-MNIST is not available (apt-get install dataset-fashion-mnist); using the built-in synthetic shapes");
+    System.out.println(
+        "demo: Fashion-MNIST is not available (apt-get install dataset-fashion-mnist); using the built-in synthetic shapes");
     return false;
   }
 }

@@ -13,9 +13,10 @@ import org.fasterdit.train.GradientSync;
 import org.fasterdit.train.TrainConfig;
 
 /**
- * Chooses single-process or data-parallel training from the launcher's environment (RANK, WORLD_SIZE, LOCAL_RANK,
- * MASTER_ADDR, MASTER_PORT: {@code fasterdit launch}, torchrun, or a cluster scheduler's wrapper). With WORLD_SIZE > 1
- * it joins the job over c10d: Gloo on CPU, NCCL on CUDA ({@code FASTERDIT_DIST_BACKEND=gloo|nccl} forces one).
+ * Chooses single-process or data-parallel training from the launcher's environment (RANK,
+ * WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT: {@code fasterdit launch}, torchrun, or a
+ * cluster scheduler's wrapper). With WORLD_SIZE > 1 it joins the job over c10d: Gloo on CPU, NCCL
+ * on CUDA ({@code FASTERDIT_DIST_BACKEND=gloo|nccl} forces one).
  */
 final class DistributedSetup {
   private DistributedSetup() {}
@@ -29,14 +30,31 @@ final class DistributedSetup {
     DistEnv env = DistEnv.from(vars, cfg.raw().get("dist-timeout"));
     int per = env.worldSize() * cfg.gradAccum();
     if (cfg.batch() % per != 0) {
-      throw new IllegalArgumentException("global batch " + cfg.batch() + " must be divisible by WORLD_SIZE " + env.worldSize()
-          + " x grad-accum " + cfg.gradAccum() + " = " + per + " so every rank gets whole micro-batches");
+      throw new IllegalArgumentException(
+          "global batch "
+              + cfg.batch()
+              + " must be divisible by WORLD_SIZE "
+              + env.worldSize()
+              + " x grad-accum "
+              + cfg.gradAccum()
+              + " = "
+              + per
+              + " so every rank gets whole micro-batches");
     }
-    C10dGradientSync sync = C10dGradientSync.connect(env, Devices.resolve(cfg.device()),
-        vars.get("FASTERDIT_DIST_BACKEND"), System.err);
+    C10dGradientSync sync =
+        C10dGradientSync.connect(
+            env, Devices.resolve(cfg.device()), vars.get("FASTERDIT_DIST_BACKEND"), System.err);
     try {
-      if (env.rank() == 0) System.out.println("distributed: " + env.worldSize() + " ranks over " + sync.backendName() + ", " + env.describe());
-      // the same global batch, model, seed and data on every rank, or the averaged gradients mean nothing
+      if (env.rank() == 0)
+        System.out.println(
+            "distributed: "
+                + env.worldSize()
+                + " ranks over "
+                + sync.backendName()
+                + ", "
+                + env.describe());
+      // the same global batch, model, seed and data on every rank, or the averaged gradients mean
+      // nothing
       sync.requireSame("training configs", fingerprint(cfg));
     } catch (RuntimeException e) {
       sync.close();
@@ -46,8 +64,8 @@ final class DistributedSetup {
   }
 
   /**
-   * The config for this rank: with several processes on CUDA each takes the GPU of its LOCAL_RANK. CPU runs are
-   * unchanged.
+   * The config for this rank: with several processes on CUDA each takes the GPU of its LOCAL_RANK.
+   * CPU runs are unchanged.
    */
   static TrainConfig forThisRank(TrainConfig cfg, Map<String, String> vars) {
     if (!DistEnv.requested(vars)) return cfg;
@@ -61,10 +79,14 @@ final class DistributedSetup {
     return ConfigResolver.resolve(null, kv);
   }
 
-  /** A hash of everything that must agree across ranks (the device may differ: each rank has its own GPU). */
+  /**
+   * A hash of everything that must agree across ranks (the device may differ: each rank has its own
+   * GPU).
+   */
   static long fingerprint(TrainConfig cfg) {
     Map<String, String> m = cfg.asMap();
     m.remove("device");
-    return UUID.nameUUIDFromBytes(m.toString().getBytes(StandardCharsets.UTF_8)).getMostSignificantBits();
+    return UUID.nameUUIDFromBytes(m.toString().getBytes(StandardCharsets.UTF_8))
+        .getMostSignificantBits();
   }
 }

@@ -10,10 +10,22 @@ import picocli.CommandLine.Command;
     name = "fasterdit",
     mixinStandardHelpOptions = true,
     version = "fasterdit 0.1.0",
-    description = "Train, sample and analyse Diffusion Transformers with the FasterDiT recipe on LibTorch.",
-    subcommands = {DemoCommand.class, TrainCommand.class, SampleCommand.class, TrainClassifierCommand.class,
-        EvalCommand.class, SnrPdfCommand.class, LaunchCommand.class, CkptCommand.class, ParityCommand.class,
-        BenchCommand.class, PlotCsvCommand.class, CommandLine.HelpCommand.class})
+    description =
+        "Train, sample and analyse Diffusion Transformers with the FasterDiT recipe on LibTorch.",
+    subcommands = {
+      DemoCommand.class,
+      TrainCommand.class,
+      SampleCommand.class,
+      TrainClassifierCommand.class,
+      EvalCommand.class,
+      SnrPdfCommand.class,
+      LaunchCommand.class,
+      CkptCommand.class,
+      ParityCommand.class,
+      BenchCommand.class,
+      PlotCsvCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -24,21 +36,26 @@ public final class Main implements Runnable {
   static {
     // snr-pdf --data NAME measures the dataset's std the same way training does.
     SnrPdfCommand.dataStdResolver =
-        spec -> Math.round(DataStats.measure(Datasets.open(spec, 32, "train"), 10_000, 0).std() * 1e4) / 1e4;
+        spec ->
+            Math.round(DataStats.measure(Datasets.open(spec, 32, "train"), 10_000, 0).std() * 1e4)
+                / 1e4;
   }
 
   /** Runs the CLI and returns the exit code (used by tests without exiting the JVM). */
   public static int run(String... args) {
-    // the launcher and checkpoint tools never compute with LibTorch: do not load its natives just to set threads
+    // the launcher and checkpoint tools never compute with LibTorch: do not load its natives just
+    // to set threads
     boolean torchFree = args.length > 0 && (args[0].equals("launch") || args[0].equals("ckpt"));
     if (!torchFree) org.fasterdit.torch.Threads.applyFromEnvironment();
     CommandLine cl = new CommandLine(new Main());
-    cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-      // Bad input is the common case: one clear line, no stack trace (set FASTERDIT_DEBUG=1 for it).
-      cmd.getErr().println("fasterdit " + cmd.getCommandName() + ": error: " + ex.getMessage());
-      if (System.getenv("FASTERDIT_DEBUG") != null) ex.printStackTrace(cmd.getErr());
-      return 1;
-    });
+    cl.setExecutionExceptionHandler(
+        (ex, cmd, parsed) -> {
+          // Bad input is the common case: one clear line, no stack trace (set FASTERDIT_DEBUG=1 for
+          // it).
+          cmd.getErr().println("fasterdit " + cmd.getCommandName() + ": error: " + ex.getMessage());
+          if (System.getenv("FASTERDIT_DEBUG") != null) ex.printStackTrace(cmd.getErr());
+          return 1;
+        });
     return cl.execute(args);
   }
 

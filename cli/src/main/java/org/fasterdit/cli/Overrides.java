@@ -3,7 +3,10 @@ package org.fasterdit.cli;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Turns leftover CLI words ({@code --key=value}, {@code --key value}, {@code key=value}) into key=value strings. */
+/**
+ * Turns leftover CLI words ({@code --key=value}, {@code --key value}, {@code key=value}) into
+ * key=value strings.
+ */
 final class Overrides {
   private Overrides() {}
 

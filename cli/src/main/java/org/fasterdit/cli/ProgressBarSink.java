@@ -7,20 +7,31 @@ import me.tongfei.progressbar.ProgressBarStyle;
 import org.fasterdit.train.ProgressSink;
 
 /**
- * Training progress as a live bar (step, loss terms, it/s, img/s, ETA) when the output is a terminal; plain lines
- * otherwise ({@link ProgressSink#LINES}), so CI logs and redirected output stay readable.
+ * Training progress as a live bar (step, loss terms, it/s, img/s, ETA) when the output is a
+ * terminal; plain lines otherwise ({@link ProgressSink#LINES}), so CI logs and redirected output
+ * stay readable.
  */
 final class ProgressBarSink implements ProgressSink {
   private final ProgressBar bar;
 
   private ProgressBarSink(String task, long startStep, long total) {
-    this.bar = new ProgressBarBuilder().setTaskName(task).setInitialMax(total).startsFrom(startStep, Duration.ZERO)
-        .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).showSpeed().build();
+    this.bar =
+        new ProgressBarBuilder()
+            .setTaskName(task)
+            .setInitialMax(total)
+            .startsFrom(startStep, Duration.ZERO)
+            .setStyle(ProgressBarStyle.ASCII)
+            .setUpdateIntervalMillis(500)
+            .showSpeed()
+            .build();
   }
 
   /** A bar on a terminal, plain lines elsewhere. */
-  static final ProgressSink.Factory FACTORY = (task, startStep, total, out) -> System.console() != null
-      ? new ProgressBarSink(task, startStep, total) : ProgressSink.LINES.open(task, startStep, total, out);
+  static final ProgressSink.Factory FACTORY =
+      (task, startStep, total, out) ->
+          System.console() != null
+              ? new ProgressBarSink(task, startStep, total)
+              : ProgressSink.LINES.open(task, startStep, total, out);
 
   @Override
   public void update(long step, String message, boolean logLine) {

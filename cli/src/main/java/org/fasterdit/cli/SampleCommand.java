@@ -11,24 +11,77 @@ import org.fasterdit.sample.TrainedModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code fasterdit sample --checkpoint FILE|DIR --num N [--cfg-scale S] [--sampler NAME] [--steps K] ... --out FILE}. */
-@Command(name = "sample", mixinStandardHelpOptions = true,
-    description = "Generate samples from a checkpoint: .npz (ADM evaluator layout), .png grid, or .npy latents.")
+/**
+ * {@code fasterdit sample --checkpoint FILE|DIR --num N [--cfg-scale S] [--sampler NAME] [--steps
+ * K] ... --out FILE}.
+ */
+@Command(
+    name = "sample",
+    mixinStandardHelpOptions = true,
+    description =
+        "Generate samples from a checkpoint: .npz (ADM evaluator layout), .png grid, or .npy latents.")
 public final class SampleCommand implements Callable<Integer> {
-  @Option(names = "--checkpoint", required = true, description = "checkpoint file or run folder (latest checkpoint)") Path checkpoint;
-  @Option(names = "--num", defaultValue = "64") int num;
-  @Option(names = "--cfg-scale", defaultValue = "1.0", description = "classifier-free guidance scale (1 = off)") double cfgScale;
-  @Option(names = "--guidance-interval", description = "LO,HI in path time (0 noise .. 1 data); guidance only inside") String interval;
-  @Option(names = "--guided-channels", defaultValue = "0", description = "0 = all prediction channels; 3 = the public DiT quirk") int guidedChannels;
-  @Option(names = "--sampler", defaultValue = "auto", description = "euler, heun, dopri5, sde (flow); ddpm, ddim (DDPM); auto") String sampler;
-  @Option(names = "--steps", defaultValue = "50") int steps;
-  @Option(names = "--shift", defaultValue = "1.0", description = "flow time shift (> 1 spends more steps near noise)") double shift;
-  @Option(names = "--seed", defaultValue = "0") long seed;
-  @Option(names = "--class", defaultValue = "-1", description = "fix every label to this class (default: uniform random)") int fixedClass;
-  @Option(names = "--batch", defaultValue = "64") int batch;
-  @Option(names = "--weights", defaultValue = "ema", description = "ema or model") String weights;
-  @Option(names = "--device", defaultValue = "auto") String device;
-  @Option(names = "--out", required = true) Path out;
+  @Option(
+      names = "--checkpoint",
+      required = true,
+      description = "checkpoint file or run folder (latest checkpoint)")
+  Path checkpoint;
+
+  @Option(names = "--num", defaultValue = "64")
+  int num;
+
+  @Option(
+      names = "--cfg-scale",
+      defaultValue = "1.0",
+      description = "classifier-free guidance scale (1 = off)")
+  double cfgScale;
+
+  @Option(
+      names = "--guidance-interval",
+      description = "LO,HI in path time (0 noise .. 1 data); guidance only inside")
+  String interval;
+
+  @Option(
+      names = "--guided-channels",
+      defaultValue = "0",
+      description = "0 = all prediction channels; 3 = the public DiT quirk")
+  int guidedChannels;
+
+  @Option(
+      names = "--sampler",
+      defaultValue = "auto",
+      description = "euler, heun, dopri5, sde (flow); ddpm, ddim (DDPM); auto")
+  String sampler;
+
+  @Option(names = "--steps", defaultValue = "50")
+  int steps;
+
+  @Option(
+      names = "--shift",
+      defaultValue = "1.0",
+      description = "flow time shift (> 1 spends more steps near noise)")
+  double shift;
+
+  @Option(names = "--seed", defaultValue = "0")
+  long seed;
+
+  @Option(
+      names = "--class",
+      defaultValue = "-1",
+      description = "fix every label to this class (default: uniform random)")
+  int fixedClass;
+
+  @Option(names = "--batch", defaultValue = "64")
+  int batch;
+
+  @Option(names = "--weights", defaultValue = "ema", description = "ema or model")
+  String weights;
+
+  @Option(names = "--device", defaultValue = "auto")
+  String device;
+
+  @Option(names = "--out", required = true)
+  Path out;
 
   @Override
   public Integer call() {
@@ -39,15 +92,34 @@ public final class SampleCommand implements Callable<Integer> {
       lo = Double.parseDouble(p[0]);
       hi = Double.parseDouble(p[1]);
     }
-    SampleSpec spec = new SampleSpec(num, sampler, steps, new Guidance(cfgScale, lo, hi, guidedChannels), seed, fixedClass,
-        batch, weights, shift);
+    SampleSpec spec =
+        new SampleSpec(
+            num,
+            sampler,
+            steps,
+            new Guidance(cfgScale, lo, hi, guidedChannels),
+            seed,
+            fixedClass,
+            batch,
+            weights,
+            shift);
     try (TrainedModel m = TrainedModel.load(checkpoint, weights, device)) {
-      System.out.printf(Locale.ROOT, "checkpoint %s (step %d), %s weights, %s%n", m.file(), m.step(), weights,
+      System.out.printf(
+          Locale.ROOT,
+          "checkpoint %s (step %d), %s weights, %s%n",
+          m.file(),
+          m.step(),
+          weights,
           m.model().config().describe());
       long t0 = System.nanoTime();
       SampleSet s;
-      try (var bar = new me.tongfei.progressbar.ProgressBarBuilder().setTaskName("sample").setInitialMax(num)
-          .setStyle(me.tongfei.progressbar.ProgressBarStyle.ASCII).setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err)).build()) {
+      try (var bar =
+          new me.tongfei.progressbar.ProgressBarBuilder()
+              .setTaskName("sample")
+              .setInitialMax(num)
+              .setStyle(me.tongfei.progressbar.ProgressBarStyle.ASCII)
+              .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err))
+              .build()) {
         s = m.generator().generate(spec, bar::stepTo);
       }
       System.out.printf(Locale.ROOT, "%d samples in %.1f s%n", num, (System.nanoTime() - t0) / 1e9);

@@ -14,14 +14,17 @@ import org.fasterdit.io.TorchCheckpoint;
 import org.fasterdit.model.CheckpointLoader;
 
 /**
- * Any checkpoint the project reads, as flat named tensors plus its string metadata: our safetensors training
- * checkpoints ({@code model.*}, {@code ema.*}, {@code opt.*}), plain safetensors, and PyTorch {@code .pt} files
- * (through the restricted unpickler; nested dicts become dotted names such as {@code ema.blocks.0.attn.qkv.weight}).
- * Tensors are memory-mapped views valid while {@code arena} is open.
+ * Any checkpoint the project reads, as flat named tensors plus its string metadata: our safetensors
+ * training checkpoints ({@code model.*}, {@code ema.*}, {@code opt.*}), plain safetensors, and
+ * PyTorch {@code .pt} files (through the restricted unpickler; nested dicts become dotted names
+ * such as {@code ema.blocks.0.attn.qkv.weight}). Tensors are memory-mapped views valid while {@code
+ * arena} is open.
  */
-record TensorFile(Path file, String kind, Map<String, HostTensor> tensors, Map<String, String> metadata) {
+record TensorFile(
+    Path file, String kind, Map<String, HostTensor> tensors, Map<String, String> metadata) {
   static TensorFile read(Path file, String key, Arena arena) {
-    if (!Files.isRegularFile(file)) throw new IllegalArgumentException("no checkpoint file at " + file);
+    if (!Files.isRegularFile(file))
+      throw new IllegalArgumentException("no checkpoint file at " + file);
     String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
     boolean safetensors = name.endsWith(".safetensors");
     Map<String, String> md = new LinkedHashMap<>();
@@ -30,21 +33,28 @@ record TensorFile(Path file, String kind, Map<String, HostTensor> tensors, Map<S
     if (safetensors) {
       SafeTensorsFile f = SafeTensors.read(file, arena);
       md.putAll(f.metadata());
-      kind = org.fasterdit.train.Checkpoint.FORMAT.equals(md.get("format")) ? "fasterdit training checkpoint" : "safetensors";
+      kind =
+          org.fasterdit.train.Checkpoint.FORMAT.equals(md.get("format"))
+              ? "fasterdit training checkpoint"
+              : "safetensors";
       tensors = f.tensors();
     } else {
       Object root = TorchCheckpoint.read(file, arena);
       kind = "PyTorch checkpoint (.pt, read without executing code)";
       tensors = TorchCheckpoint.tensors(root);
       if (root instanceof Map<?, ?> m) {
-        m.forEach((k, v) -> {
-          if (v instanceof PyNamespace ns) ns.attributes().forEach((a, x) -> md.put(k + "." + a, String.valueOf(x)));
-          else if (!(v instanceof Map<?, ?>) && !(v instanceof HostTensor)) md.put(String.valueOf(k), String.valueOf(v));
-        });
+        m.forEach(
+            (k, v) -> {
+              if (v instanceof PyNamespace ns)
+                ns.attributes().forEach((a, x) -> md.put(k + "." + a, String.valueOf(x)));
+              else if (!(v instanceof Map<?, ?>) && !(v instanceof HostTensor))
+                md.put(String.valueOf(k), String.valueOf(v));
+            });
       }
     }
     if (key != null && !key.isBlank()) {
-      // the same selection as sampling and parity use: "model" / "ema" of a training checkpoint or a public .pt dict
+      // the same selection as sampling and parity use: "model" / "ema" of a training checkpoint or
+      // a public .pt dict
       tensors = CheckpointLoader.readStateDict(file, key, arena);
     }
     return new TensorFile(file, kind, new LinkedHashMap<>(tensors), md);

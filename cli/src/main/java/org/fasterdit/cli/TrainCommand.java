@@ -16,15 +16,21 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Unmatched;
 
 /** {@code fasterdit train [--config FILE] [--resume DIR|FILE] [--key=value ...]}. */
-@Command(name = "train", mixinStandardHelpOptions = true,
-    description = {"Train a DiT with the fasterdit, sit or dit preset.",
-        "Any config key can be set as --key=value, e.g. --preset=sit --model=DiT-S/2 --steps=5000 --batch=128.",
-        "Unknown keys are rejected before any work starts."})
+@Command(
+    name = "train",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Train a DiT with the fasterdit, sit or dit preset.",
+      "Any config key can be set as --key=value, e.g. --preset=sit --model=DiT-S/2 --steps=5000 --batch=128.",
+      "Unknown keys are rejected before any work starts."
+    })
 public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--config", description = "config file (JSON object or key=value lines)")
   Path config;
 
-  @Option(names = "--resume", description = "continue from a checkpoint file or a run folder (its latest checkpoint)")
+  @Option(
+      names = "--resume",
+      description = "continue from a checkpoint file or a run folder (its latest checkpoint)")
   Path resume;
 
   @Unmatched List<String> rest = new ArrayList<>();
@@ -34,7 +40,8 @@ public final class TrainCommand implements Callable<Integer> {
     List<String> overrides = Overrides.parse(rest);
     TrainConfig cfg;
     if (resume != null) {
-      // the run continues with its own saved config; explicit overrides (e.g. a later --steps) still apply
+      // the run continues with its own saved config; explicit overrides (e.g. a later --steps)
+      // still apply
       Path file = Checkpoint.resolveLatest(resume);
       Map<String, String> saved;
       try (Arena arena = Arena.ofConfined()) {

@@ -7,7 +7,10 @@ import org.fasterdit.snr.NoiseSchedule;
 import org.fasterdit.snr.SnrPdfReport;
 import org.fasterdit.snr.TimestepDistribution;
 
-/** The SNR PDF as a PNG with one line per data std ("std=0.5", ...); the CSV is {@link SnrPdfReport}'s. */
+/**
+ * The SNR PDF as a PNG with one line per data std ("std=0.5", ...); the CSV is {@link
+ * SnrPdfReport}'s.
+ */
 public final class SnrPdfPlot {
   public static final String X_LABEL = "log SNR (natural log)";
   public static final String Y_LABEL = "density";
@@ -23,7 +26,8 @@ public final class SnrPdfPlot {
   }
 
   /** With the standard title for this schedule and sampler. */
-  public static void writePng(Path out, NoiseSchedule schedule, TimestepDistribution dist, List<Curve> curves) {
+  public static void writePng(
+      Path out, NoiseSchedule schedule, TimestepDistribution dist, List<Curve> curves) {
     writePng(out, SnrPdfReport.title(schedule, dist), curves);
   }
 }

@@ -1,6 +1,5 @@
 package org.fasterdit.cli;
 
-import org.fasterdit.snr.*;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,6 +7,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.fasterdit.snr.*;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,11 +34,25 @@ class SnrPdfCommandTest {
   void writesPlotAndCsvAndPrintsStats() throws Exception {
     Path png = dir.resolve("snr.png");
     Path csv = dir.resolve("snr.csv");
-    int code = run("--path", "linear", "--sampler", "lognorm:0,1", "--data-std", "0.5,1,2",
-        "--out", png.toString(), "--csv", csv.toString(), "--window", "-2,2");
+    int code =
+        run(
+            "--path",
+            "linear",
+            "--sampler",
+            "lognorm:0,1",
+            "--data-std",
+            "0.5,1,2",
+            "--out",
+            png.toString(),
+            "--csv",
+            csv.toString(),
+            "--window",
+            "-2,2");
     assertEquals(0, code, err.toString());
     String text = out.toString();
-    assertTrue(text.contains("std=0.5") && text.contains("mean  -1.386") && text.contains("std  2.000"), text);
+    assertTrue(
+        text.contains("std=0.5") && text.contains("mean  -1.386") && text.contains("std  2.000"),
+        text);
     assertTrue(text.contains("mass in [-2, 2]"), text);
     assertTrue(text.contains("wrote plot") && text.contains("wrote csv"), text);
     assertTrue(Files.size(png) > 5_000);
@@ -75,7 +89,8 @@ class SnrPdfCommandTest {
   @Test
   void dataNeedsTheTrainerHook() {
     assertEquals(1, run("--data", "imagenet"));
-    assertTrue(err.toString().contains("--data needs the trainer's dataset support"), err.toString());
+    assertTrue(
+        err.toString().contains("--data needs the trainer's dataset support"), err.toString());
     SnrPdfCommand.dataStdResolver = name -> 0.25;
     assertEquals(0, run("--data", "imagenet"), err.toString());
     assertTrue(out.toString().contains("std=0.25"), out.toString());
@@ -83,7 +98,8 @@ class SnrPdfCommandTest {
 
   @Test
   void ddpmPathRuns() {
-    assertEquals(0, run("--path", "ddpm-cosine", "--sampler", "uniform", "--data-std", "1"), err.toString());
+    assertEquals(
+        0, run("--path", "ddpm-cosine", "--sampler", "uniform", "--data-std", "1"), err.toString());
     assertTrue(out.toString().contains("path ddpm-cosine, sampler uniform"), out.toString());
   }
 }

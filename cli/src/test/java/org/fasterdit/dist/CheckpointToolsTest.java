@@ -49,28 +49,52 @@ class CheckpointToolsTest {
     a.put("w", HostTensor.ofFloats(new long[] {2, 2}, new float[] {1, 2, 3, 4}));
     b.put("w", HostTensor.ofFloats(new long[] {2, 2}, new float[] {1, 2, 3, 4.5f}));
     a.put("same", HostTensor.ofFloats(new long[] {3}, new float[] {7, 8, 9}));
-    b.put("same", HostTensor.ofFloatsAs(org.fasterdit.io.DType.BF16, new long[] {3}, new float[] {7, 8, 9}));
+    b.put(
+        "same",
+        HostTensor.ofFloatsAs(org.fasterdit.io.DType.BF16, new long[] {3}, new float[] {7, 8, 9}));
     a.put("only_a", HostTensor.ofFloats(new long[] {1}, new float[] {0}));
     b.put("only_b", HostTensor.ofLongs(new long[] {2}, new long[] {1, 2}));
     SafeTensors.write(dir.resolve("a.safetensors"), a, Map.of());
     SafeTensors.write(dir.resolve("b.safetensors"), b, Map.of());
 
-    Run r = cli("ckpt", "diff", dir.resolve("a.safetensors").toString(), dir.resolve("b.safetensors").toString());
+    Run r =
+        cli(
+            "ckpt",
+            "diff",
+            dir.resolve("a.safetensors").toString(),
+            dir.resolve("b.safetensors").toString());
     assertEquals(0, r.code(), r.out());
     assertTrue(r.out().matches("(?s).*\\nw +\\[2, 2] +5\\.000000e-01\\n.*"), r.out());
-    assertTrue(r.out().matches("(?s).*\\nsame +\\[3] \\(F32 vs BF16\\) +0\\.000000e\\+00\\n.*"), r.out());
+    assertTrue(
+        r.out().matches("(?s).*\\nsame +\\[3] \\(F32 vs BF16\\) +0\\.000000e\\+00\\n.*"), r.out());
     assertTrue(r.out().contains("only in A: only_a [1]"), r.out());
     assertTrue(r.out().contains("only in B: only_b [2]"), r.out());
     assertEquals("max_abs_diff=5.000000e-01", lastLine(r.out()));
 
-    Run self = cli("ckpt", "diff", dir.resolve("a.safetensors").toString(), dir.resolve("a.safetensors").toString());
+    Run self =
+        cli(
+            "ckpt",
+            "diff",
+            dir.resolve("a.safetensors").toString(),
+            dir.resolve("a.safetensors").toString());
     assertEquals("max_abs_diff=0.000000e+00", lastLine(self.out()));
   }
 
   @Test
   void infoDescribesATrainingCheckpoint(@TempDir Path dir) {
-    var cfg = ConfigResolver.resolve(null, List.of("dataset=synthetic", "model=custom", "depth=2", "hidden=32", "heads=2",
-        "patch=8", "batch=4", "stats-samples=32", "steps=1"));
+    var cfg =
+        ConfigResolver.resolve(
+            null,
+            List.of(
+                "dataset=synthetic",
+                "model=custom",
+                "depth=2",
+                "hidden=32",
+                "heads=2",
+                "patch=8",
+                "batch=4",
+                "stats-samples=32",
+                "steps=1"));
     Path ckpt = dir.resolve("step-0000001.safetensors");
     try (Trainer t = Trainer.create(cfg, new SyntheticShapes(64, 32, 1, 0), GradientSync.NONE)) {
       t.step();
@@ -87,9 +111,11 @@ class CheckpointToolsTest {
     assertTrue(o.matches("(?s).*tensors: \\d+, [\\d,]+ elements, .*"), o);
     assertTrue(o.contains("model.pos_embed") && o.contains("F32"), o);
     assertTrue(o.matches("(?s).*\\.\\.\\. \\d+ more tensors \\(--limit 0 shows all\\).*"), o);
-    for (String g : List.of("model", "ema", "opt")) assertTrue(o.matches("(?s).*\\n  " + g + " +\\d+ tensors.*"), o);
+    for (String g : List.of("model", "ema", "opt"))
+      assertTrue(o.matches("(?s).*\\n  " + g + " +\\d+ tensors.*"), o);
 
-    // the EMA of a training checkpoint against itself, selected with --key, names without the prefix
+    // the EMA of a training checkpoint against itself, selected with --key, names without the
+    // prefix
     Run d = cli("ckpt", "diff", "--key", "ema", ckpt.toString(), ckpt.toString());
     assertTrue(d.out().contains("\nfinal_layer.linear.weight "), d.out());
     assertEquals("max_abs_diff=0.000000e+00", lastLine(d.out()));
@@ -98,10 +124,13 @@ class CheckpointToolsTest {
   @Test
   void infoAndDiffReadPyTorchFiles() {
     Path pt = Path.of("../model/src/test/resources/parity/p8_nosigma.pt");
-    Assumptions.assumeTrue(Files.isRegularFile(pt), "parity data not found at " + pt.toAbsolutePath());
+    Assumptions.assumeTrue(
+        Files.isRegularFile(pt), "parity data not found at " + pt.toAbsolutePath());
     Run info = cli("ckpt", "info", pt.toString());
     assertEquals(0, info.code(), info.out());
-    assertTrue(info.out().contains("PyTorch checkpoint") && info.out().contains("x_embedder.proj.weight"), info.out());
+    assertTrue(
+        info.out().contains("PyTorch checkpoint") && info.out().contains("x_embedder.proj.weight"),
+        info.out());
     Run diff = cli("ckpt", "diff", pt.toString(), pt.toString());
     assertEquals("max_abs_diff=0.000000e+00", lastLine(diff.out()));
   }

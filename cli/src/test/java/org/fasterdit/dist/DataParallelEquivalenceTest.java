@@ -21,14 +21,29 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The point of data parallelism: 2 processes with global batch B (B/2 each, gradients averaged over Gloo) must train
- * the same model as 1 process with batch B. Runs the real CLI path ({@code launch --nproc 2 -- train}) in a child
- * JVM and compares model, EMA and AdamW moments after 3 steps with an in-process single-rank run.
+ * The point of data parallelism: 2 processes with global batch B (B/2 each, gradients averaged over
+ * Gloo) must train the same model as 1 process with batch B. Runs the real CLI path ({@code launch
+ * --nproc 2 -- train}) in a child JVM and compares model, EMA and AdamW moments after 3 steps with
+ * an in-process single-rank run.
  */
 class DataParallelEquivalenceTest {
-  static final List<String> TRAIN = List.of("--preset=fasterdit", "--dataset=synthetic", "--model=custom", "--depth=2",
-      "--hidden=32", "--heads=2", "--patch=8", "--batch=8", "--stats-samples=64", "--steps=3", "--lr=1e-3",
-      "--ema-decay=0.9", "--log-every=1", "--ckpt-every=0", "--seed=3");
+  static final List<String> TRAIN =
+      List.of(
+          "--preset=fasterdit",
+          "--dataset=synthetic",
+          "--model=custom",
+          "--depth=2",
+          "--hidden=32",
+          "--heads=2",
+          "--patch=8",
+          "--batch=8",
+          "--stats-samples=64",
+          "--steps=3",
+          "--lr=1e-3",
+          "--ema-decay=0.9",
+          "--log-every=1",
+          "--ckpt-every=0",
+          "--seed=3");
 
   @Test
   void twoRanksTrainLikeOneRankWithTheSameGlobalBatch(@TempDir Path dir) throws Exception {
@@ -41,13 +56,23 @@ class DataParallelEquivalenceTest {
       one = TrainingRun.run(ConfigResolver.resolve(null, kv), null, GradientSync.NONE, quiet);
     }
 
-    List<String> args = new ArrayList<>(List.of("launch", "--nproc", "2", "--master-port",
-        Integer.toString(LocalLauncher.freePort()), "--", "train"));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "launch",
+                "--nproc",
+                "2",
+                "--master-port",
+                Integer.toString(LocalLauncher.freePort()),
+                "--",
+                "train"));
     args.addAll(TRAIN);
     args.add("--results=" + multi);
     Path log = dir.resolve("launch.log");
     long t0 = System.nanoTime();
-    Process p = ChildJvm.start(ChildJvm.command("org.fasterdit.cli.Main", args.toArray(new String[0])), Map.of(), log);
+    Process p =
+        ChildJvm.start(
+            ChildJvm.command("org.fasterdit.cli.Main", args.toArray(new String[0])), Map.of(), log);
     int code = ChildJvm.waitFor(p, 120);
     String out = Files.readString(log);
     assertEquals(0, code, out);
@@ -60,11 +85,14 @@ class DataParallelEquivalenceTest {
     }
     assertEquals(1, runs.size(), "run folders: " + runs);
     Path run = runs.get(0);
-    for (String f : List.of("config.json", "metrics.jsonl", "loss.png", "checkpoints/step-0000003.safetensors")) {
+    for (String f :
+        List.of(
+            "config.json", "metrics.jsonl", "loss.png", "checkpoints/step-0000003.safetensors")) {
       assertTrue(Files.isRegularFile(run.resolve(f)), "missing " + f + " in " + run);
     }
     assertTrue(out.contains("[rank 0] distributed: 2 ranks over gloo"), out);
-    assertTrue(!out.contains("[rank 1] run folder"), "rank 1 must not create a run folder:\n" + out);
+    assertTrue(
+        !out.contains("[rank 1] run folder"), "rank 1 must not create a run folder:\n" + out);
 
     double worst = 0;
     try (Arena arena = Arena.ofConfined()) {
@@ -76,7 +104,8 @@ class DataParallelEquivalenceTest {
         Map<String, HostTensor> ga = a.group(group), gb = b.group(group);
         assertEquals(ga.keySet(), gb.keySet(), group);
         double groupWorst = 0;
-        for (String k : ga.keySet()) groupWorst = Math.max(groupWorst, maxAbsDiff(ga.get(k), gb.get(k)));
+        for (String k : ga.keySet())
+          groupWorst = Math.max(groupWorst, maxAbsDiff(ga.get(k), gb.get(k)));
         System.out.printf("max |1 process - 2 processes| over %s.*: %.3e%n", group, groupWorst);
         worst = Math.max(worst, groupWorst);
       }

@@ -23,19 +23,20 @@ class SnrPdfPlotTest {
   private static List<Curve> curves() {
     SnrGrid grid = new SnrGrid(-10, 10, 21);
     TimestepDistribution d = new TimestepDistribution.LogitNormal(0, 1);
-    return List.of(SnrPdf.analytic(new FlowLinearSchedule(), d, 0.5, grid),
+    return List.of(
+        SnrPdf.analytic(new FlowLinearSchedule(), d, 0.5, grid),
         SnrPdf.analytic(new FlowLinearSchedule(), d, 2, grid));
   }
 
   @Test
   void pngIsWritten() throws IOException {
     Path png = dir.resolve("pdf.png");
-    SnrPdfPlot.writePng(png, new FlowLinearSchedule(), new TimestepDistribution.LogitNormal(0, 1), curves());
+    SnrPdfPlot.writePng(
+        png, new FlowLinearSchedule(), new TimestepDistribution.LogitNormal(0, 1), curves());
     byte[] bytes = Files.readAllBytes(png);
     assertTrue(bytes.length > 5_000, "PNG too small: " + bytes.length);
     byte[] head = new byte[8];
     System.arraycopy(bytes, 0, head, 0, 8);
     assertArrayEquals(PNG_SIGNATURE, head);
   }
-
 }

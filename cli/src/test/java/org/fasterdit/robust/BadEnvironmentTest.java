@@ -18,8 +18,17 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Bad environments give one clear error line and leave existing checkpoints intact. */
 class BadEnvironmentTest {
-  static final String[] TINY = {"--dataset=synthetic", "--model=custom", "--depth=4", "--hidden=64", "--heads=2",
-      "--patch=8", "--batch=4", "--stats-samples=32", "--log-every=1"};
+  static final String[] TINY = {
+    "--dataset=synthetic",
+    "--model=custom",
+    "--depth=4",
+    "--hidden=64",
+    "--heads=2",
+    "--patch=8",
+    "--batch=4",
+    "--stats-samples=32",
+    "--log-every=1"
+  };
 
   static int cli(Path log, String... args) throws Exception {
     Process p = ChildJvm.start(log, args);
@@ -30,23 +39,40 @@ class BadEnvironmentTest {
   @Test
   void fullDiskKeepsTheLastCheckpoint(@TempDir Path dir) throws Exception {
     Path results = dir.resolve("results");
-    List<String> args = new ArrayList<>(List.of("train", "--results=" + results, "--steps=2", "--ckpt-every=1"));
+    List<String> args =
+        new ArrayList<>(List.of("train", "--results=" + results, "--steps=2", "--ckpt-every=1"));
     args.addAll(List.of(TINY));
-    assertEquals(0, cli(dir.resolve("first.log"), args.toArray(String[]::new)), Files.readString(dir.resolve("first.log")));
+    assertEquals(
+        0,
+        cli(dir.resolve("first.log"), args.toArray(String[]::new)),
+        Files.readString(dir.resolve("first.log")));
     Path run;
     try (Stream<Path> s = Files.list(results)) {
       run = s.findFirst().orElseThrow();
     }
     Path good = Checkpoint.fileFor(run.resolve("checkpoints"), 2);
     byte[] before = Files.readAllBytes(good);
-    // A file size limit (ulimit -f, in 1 KiB blocks) smaller than a checkpoint stands in for a full disk:
+    // A file size limit (ulimit -f, in 1 KiB blocks) smaller than a checkpoint stands in for a full
+    // disk:
     // writes past it fail with EFBIG ("File too large"), as they would with ENOSPC.
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     long limitKb = before.length / 1024 / 2;
     Path log = dir.resolve("full.log");
-    ProcessBuilder pb = new ProcessBuilder("bash", "-c", "ulimit -f " + limitKb + "; exec \"$0\" \"$@\"", java,
-        "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), "org.fasterdit.cli.Main",
-        "train", "--resume=" + run, "--steps=4").redirectErrorStream(true).redirectOutput(log.toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(
+                "bash",
+                "-c",
+                "ulimit -f " + limitKb + "; exec \"$0\" \"$@\"",
+                java,
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "org.fasterdit.cli.Main",
+                "train",
+                "--resume=" + run,
+                "--steps=4")
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile());
     pb.environment().put("OPENBLAS_NUM_THREADS", "1");
     Process p = pb.start();
     assertTrue(p.waitFor(3, TimeUnit.MINUTES));
@@ -58,7 +84,9 @@ class BadEnvironmentTest {
       assertEquals(2, Checkpoint.read(good, a).meta().step());
     }
     try (Stream<Path> s = Files.list(run.resolve("checkpoints"))) {
-      assertEquals(List.of("step-0000001.safetensors", "step-0000002.safetensors"), s.map(f -> f.getFileName().toString()).sorted().toList(),
+      assertEquals(
+          List.of("step-0000001.safetensors", "step-0000002.safetensors"),
+          s.map(f -> f.getFileName().toString()).sorted().toList(),
           "no partial or temporary checkpoint may be left behind");
     }
   }
@@ -68,13 +96,18 @@ class BadEnvironmentTest {
     Path file = dir.resolve("a-file");
     Files.writeString(file, "not a folder");
     Path log = dir.resolve("a.log");
-    List<String> args = new ArrayList<>(List.of("train", "--results=" + file.resolve("sub"), "--steps=1"));
+    List<String> args =
+        new ArrayList<>(List.of("train", "--results=" + file.resolve("sub"), "--steps=1"));
     args.addAll(List.of(TINY));
     assertEquals(1, cli(log, args.toArray(String[]::new)));
-    assertTrue(Files.readString(log).contains("cannot create results folder " + file.resolve("sub")), Files.readString(log));
+    assertTrue(
+        Files.readString(log).contains("cannot create results folder " + file.resolve("sub")),
+        Files.readString(log));
     log = dir.resolve("b.log");
     assertEquals(1, cli(log, "train", "--dataset=folder:" + dir.resolve("nowhere"), "--steps=1"));
-    assertTrue(Files.readString(log).contains("cannot list image folder " + dir.resolve("nowhere")), Files.readString(log));
+    assertTrue(
+        Files.readString(log).contains("cannot list image folder " + dir.resolve("nowhere")),
+        Files.readString(log));
     log = dir.resolve("c.log");
     assertEquals(1, cli(log, "train", "--bacth=3"));
     assertTrue(Files.readString(log).contains("unknown config key 'bacth'"), Files.readString(log));

@@ -5,7 +5,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Starts the fasterdit CLI in a separate JVM with the test classpath (for kill and fault tests). */
+/**
+ * Starts the fasterdit CLI in a separate JVM with the test classpath (for kill and fault tests).
+ */
 final class ChildJvm {
   private ChildJvm() {}
 
@@ -19,7 +21,10 @@ final class ChildJvm {
     cmd.add(System.getProperty("java.class.path"));
     cmd.add("org.fasterdit.cli.Main");
     cmd.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     pb.environment().put("OPENBLAS_NUM_THREADS", "1");
     pb.environment().put("FASTERDIT_TORCH_THREADS", "1");
     return pb.start();

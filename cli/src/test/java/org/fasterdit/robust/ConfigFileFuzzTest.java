@@ -12,10 +12,14 @@ import org.fasterdit.train.ConfigResolver;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Mutated config files are either accepted or refused with IllegalArgumentException: never another exception. */
+/**
+ * Mutated config files are either accepted or refused with IllegalArgumentException: never another
+ * exception.
+ */
 class ConfigFileFuzzTest {
-  static final String SEED_JSON = "{\"preset\": \"fasterdit\", \"batch\": 32, \"lr\": 2e-4, \"timesteps\": \"lognorm:0,1\", "
-      + "\"model\": \"DiT-S/2\", \"ema-decay\": 0.9999, \"flip\": true}";
+  static final String SEED_JSON =
+      "{\"preset\": \"fasterdit\", \"batch\": 32, \"lr\": 2e-4, \"timesteps\": \"lognorm:0,1\", "
+          + "\"model\": \"DiT-S/2\", \"ema-decay\": 0.9999, \"flip\": true}";
   static final String SEED_PROPS = "preset=sit\nbatch=16\npath=cosine\nsteps=100\n";
 
   @Test
@@ -52,7 +56,14 @@ class ConfigFileFuzzTest {
         fail("mutation " + i + " raised " + e + " for:\n" + new String(b, StandardCharsets.UTF_8));
       }
     }
-    System.out.println("ConfigFileFuzzTest: " + n + " mutated files, " + accepted + " accepted, " + refused + " refused");
+    System.out.println(
+        "ConfigFileFuzzTest: "
+            + n
+            + " mutated files, "
+            + accepted
+            + " accepted, "
+            + refused
+            + " refused");
     assertTrue(refused > 0 && accepted + refused == n);
   }
 }

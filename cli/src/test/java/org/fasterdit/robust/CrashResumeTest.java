@@ -17,16 +17,29 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Training killed with SIGKILL at random moments resumes each time from its last complete checkpoint, never finds a
- * half-written one, and ends with exactly the weights of an uninterrupted run. CI kills a few times; the long job
- * sets -Dfasterdit.kills=20 or more.
+ * Training killed with SIGKILL at random moments resumes each time from its last complete
+ * checkpoint, never finds a half-written one, and ends with exactly the weights of an uninterrupted
+ * run. CI kills a few times; the long job sets -Dfasterdit.kills=20 or more.
  */
 class CrashResumeTest {
   static final int KILLS = Integer.getInteger("fasterdit.kills", 3);
-  static final int STEPS = Math.max(16, 40 * KILLS); // long enough that every planned kill lands mid-run
-  static final String[] ARGS = {"--dataset=synthetic", "--model=custom", "--depth=2", "--hidden=32", "--heads=2",
-      "--patch=8", "--batch=8", "--stats-samples=64", "--steps=" + STEPS, "--ckpt-every=1", "--log-every=1",
-      "--ema-decay=0.9", "--lr=1e-3"};
+  static final int STEPS =
+      Math.max(16, 40 * KILLS); // long enough that every planned kill lands mid-run
+  static final String[] ARGS = {
+    "--dataset=synthetic",
+    "--model=custom",
+    "--depth=2",
+    "--hidden=32",
+    "--heads=2",
+    "--patch=8",
+    "--batch=8",
+    "--stats-samples=64",
+    "--steps=" + STEPS,
+    "--ckpt-every=1",
+    "--log-every=1",
+    "--ema-decay=0.9",
+    "--lr=1e-3"
+  };
 
   @Test
   void killedTrainingResumesToTheSameWeights(@TempDir Path dir) throws Exception {
@@ -40,7 +53,8 @@ class CrashResumeTest {
     Process p = ChildJvm.start(log, concat(new String[] {"train", "--results=" + killed}, ARGS));
     int done = 0;
     while (true) {
-      long delay = 2000 + rng.nextInt(4000); // JVM start + data stats take ~2 s; then steps take ~0.1-0.3 s
+      long delay =
+          2000 + rng.nextInt(4000); // JVM start + data stats take ~2 s; then steps take ~0.1-0.3 s
       boolean exited = p.waitFor(delay, TimeUnit.MILLISECONDS);
       if (exited) break; // finished before we killed it again
       if (done < kills) {
@@ -61,8 +75,10 @@ class CrashResumeTest {
     }
     assertEquals(0, p.exitValue(), "final run failed; see " + Files.readString(log));
     assertTrue(done >= Math.min(kills, 1), "the run was never killed: raise the delays");
-    long resumes = Files.readAllLines(log).stream().filter(l -> l.startsWith("resumed from")).count();
-    System.out.println("CrashResumeTest: killed " + done + " times with SIGKILL, resumed " + resumes + " times");
+    long resumes =
+        Files.readAllLines(log).stream().filter(l -> l.startsWith("resumed from")).count();
+    System.out.println(
+        "CrashResumeTest: killed " + done + " times with SIGKILL, resumed " + resumes + " times");
     assertTrue(resumes >= 1, "no kill happened after a checkpoint existed: nothing was resumed");
     Path run = only(killed);
     checkAllCheckpointsComplete(run);
@@ -71,7 +87,10 @@ class CrashResumeTest {
       var got = Checkpoint.read(Checkpoint.fileFor(run.resolve("checkpoints"), STEPS), a);
       for (String group : List.of("model", "ema")) {
         for (var e : want.group(group).entrySet()) {
-          assertArrayEquals(e.getValue().toFloatArray(), got.group(group).get(e.getKey()).toFloatArray(), group + "." + e.getKey());
+          assertArrayEquals(
+              e.getValue().toFloatArray(),
+              got.group(group).get(e.getKey()).toFloatArray(),
+              group + "." + e.getKey());
         }
       }
     }
@@ -83,12 +102,17 @@ class CrashResumeTest {
     assertEquals(0, p.exitValue(), Files.readString(log));
   }
 
-  /** Every checkpoint file present parses completely (atomic writes leave no partial file under the final name). */
+  /**
+   * Every checkpoint file present parses completely (atomic writes leave no partial file under the
+   * final name).
+   */
   static void checkAllCheckpointsComplete(Path run) throws Exception {
     if (!Files.isDirectory(run.resolve("checkpoints"))) return;
-    try (Stream<Path> s = Files.list(run.resolve("checkpoints")); Arena a = Arena.ofConfined()) {
+    try (Stream<Path> s = Files.list(run.resolve("checkpoints"));
+        Arena a = Arena.ofConfined()) {
       for (Path f : s.toList()) {
-        if (f.getFileName().toString().endsWith(".tmp")) continue; // an interrupted write, never read
+        if (f.getFileName().toString().endsWith(".tmp"))
+          continue; // an interrupted write, never read
         var file = SafeTensors.read(f, a);
         assertTrue(file.tensors().containsKey("model.pos_embed"), f + " incomplete");
       }

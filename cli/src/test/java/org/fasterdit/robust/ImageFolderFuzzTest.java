@@ -17,11 +17,15 @@ import org.fasterdit.data.ImageFolder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Broken and hostile images in an image folder give a clear error naming the file, never a crash or a huge allocation. */
+/**
+ * Broken and hostile images in an image folder give a clear error naming the file, never a crash or
+ * a huge allocation.
+ */
 class ImageFolderFuzzTest {
   static byte[] png(int w, int h) throws Exception {
     BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-    for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) img.setRGB(x, y, (x * 7 + y * 13) * 0x010101);
+    for (int y = 0; y < h; y++)
+      for (int x = 0; x < w; x++) img.setRGB(x, y, (x * 7 + y * 13) * 0x010101);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ImageIO.write(img, "png", out);
     return out.toByteArray();
@@ -39,7 +43,8 @@ class ImageFolderFuzzTest {
     for (int i = 0; i < n; i++) {
       byte[] b = good.clone();
       if (r.nextBoolean()) b = java.util.Arrays.copyOf(b, r.nextInt(b.length));
-      for (int k = 0; k < 1 + r.nextInt(6) && b.length > 0; k++) b[r.nextInt(b.length)] ^= (byte) (1 << r.nextInt(8));
+      for (int k = 0; k < 1 + r.nextInt(6) && b.length > 0; k++)
+        b[r.nextInt(b.length)] ^= (byte) (1 << r.nextInt(8));
       Files.write(bad, b);
       try {
         new ImageFolder(dir.resolve("data"), 16);
@@ -50,10 +55,14 @@ class ImageFolderFuzzTest {
         fail("mutation " + i + " raised " + e);
       }
     }
-    System.out.println("ImageFolderFuzzTest: " + n + " mutated PNGs, " + refused + " refused with a clear error");
+    System.out.println(
+        "ImageFolderFuzzTest: " + n + " mutated PNGs, " + refused + " refused with a clear error");
   }
 
-  /** A PNG whose header claims 100000 x 100000 pixels is refused before any pixel memory is allocated. */
+  /**
+   * A PNG whose header claims 100000 x 100000 pixels is refused before any pixel memory is
+   * allocated.
+   */
   @Test
   void forgedHugeDimensionsAreRefused(@TempDir Path dir) throws Exception {
     byte[] b = png(8, 8);
@@ -63,7 +72,11 @@ class ImageFolderFuzzTest {
     ByteBuffer.wrap(b, 29, 4).putInt((int) crc.getValue());
     Path cls = Files.createDirectories(dir.resolve("data/dog"));
     Files.write(cls.resolve("huge.png"), b);
-    var e = assertThrows(IllegalArgumentException.class, () -> new ImageFolder(dir.resolve("data"), 16));
-    assertTrue(e.getMessage().contains("huge.png") && e.getMessage().contains("100000x100000"), e.getMessage());
+    var e =
+        assertThrows(
+            IllegalArgumentException.class, () -> new ImageFolder(dir.resolve("data"), 16));
+    assertTrue(
+        e.getMessage().contains("huge.png") && e.getMessage().contains("100000x100000"),
+        e.getMessage());
   }
 }

@@ -5,10 +5,11 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Produces each step's batch slice for one rank, in a background thread that stays {@code prefetch} steps ahead so
- * decoding never stalls the training step. Step s covers stream positions [s G, (s + 1) G) for global batch G; rank r
- * of W takes [s G + r G / W, s G + (r + 1) G / W). Everything is a function of (seed, position), so resuming at any
- * step, with any process count, reproduces the same samples and flips.
+ * Produces each step's batch slice for one rank, in a background thread that stays {@code prefetch}
+ * steps ahead so decoding never stalls the training step. Step s covers stream positions [s G, (s +
+ * 1) G) for global batch G; rank r of W takes [s G + r G / W, s G + (r + 1) G / W). Everything is a
+ * function of (seed, position), so resuming at any step, with any process count, reproduces the
+ * same samples and flips.
  */
 public final class BatchLoader implements AutoCloseable {
   private final Dataset data;
@@ -20,11 +21,22 @@ public final class BatchLoader implements AutoCloseable {
   private volatile boolean closed;
   private long nextStep;
 
-  public BatchLoader(Dataset data, int globalBatch, int rank, int world, long seed, boolean flip, long startStep, int prefetch) {
-    if (globalBatch < 1) throw new IllegalArgumentException("batch size must be >= 1, got " + globalBatch);
-    if (world < 1 || rank < 0 || rank >= world) throw new IllegalArgumentException("bad rank " + rank + " of " + world);
+  public BatchLoader(
+      Dataset data,
+      int globalBatch,
+      int rank,
+      int world,
+      long seed,
+      boolean flip,
+      long startStep,
+      int prefetch) {
+    if (globalBatch < 1)
+      throw new IllegalArgumentException("batch size must be >= 1, got " + globalBatch);
+    if (world < 1 || rank < 0 || rank >= world)
+      throw new IllegalArgumentException("bad rank " + rank + " of " + world);
     if (globalBatch % world != 0) {
-      throw new IllegalArgumentException("global batch " + globalBatch + " is not divisible by the " + world + " processes");
+      throw new IllegalArgumentException(
+          "global batch " + globalBatch + " is not divisible by the " + world + " processes");
     }
     this.data = data;
     this.globalBatch = globalBatch;
@@ -34,7 +46,8 @@ public final class BatchLoader implements AutoCloseable {
     this.flip = flip && data.supportsFlip();
     this.nextStep = startStep;
     this.queue = new ArrayBlockingQueue<>(Math.max(1, prefetch));
-    this.worker = Thread.ofPlatform().daemon().name("fasterdit-prefetch").start(() -> produce(startStep));
+    this.worker =
+        Thread.ofPlatform().daemon().name("fasterdit-prefetch").start(() -> produce(startStep));
   }
 
   private void produce(long from) {
@@ -75,8 +88,12 @@ public final class BatchLoader implements AutoCloseable {
   public HostBatch next() {
     try {
       Object o = queue.poll(10, TimeUnit.MINUTES);
-      if (o == null) throw new IllegalStateException("data loader produced nothing for 10 minutes at step " + nextStep);
-      if (o instanceof RuntimeException e) throw new IllegalStateException("data loading failed at step " + nextStep + ": " + e.getMessage(), e);
+      if (o == null)
+        throw new IllegalStateException(
+            "data loader produced nothing for 10 minutes at step " + nextStep);
+      if (o instanceof RuntimeException e)
+        throw new IllegalStateException(
+            "data loading failed at step " + nextStep + ": " + e.getMessage(), e);
       HostBatch b = (HostBatch) o;
       nextStep++;
       return b;

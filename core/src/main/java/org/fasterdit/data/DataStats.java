@@ -4,11 +4,12 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
- * Mean and standard deviation of the data, global and per channel, measured on a seeded sample of the training set.
- * They define the extended SNR (FasterDiT: SNR = alpha^2 sigma_d^2 / sigma^2) and the std modulation, and are saved in
- * every checkpoint so sampling inverts the modulation exactly.
+ * Mean and standard deviation of the data, global and per channel, measured on a seeded sample of
+ * the training set. They define the extended SNR (FasterDiT: SNR = alpha^2 sigma_d^2 / sigma^2) and
+ * the std modulation, and are saved in every checkpoint so sampling inverts the modulation exactly.
  */
-public record DataStats(double mean, double std, double[] channelMean, double[] channelStd, int samples) {
+public record DataStats(
+    double mean, double std, double[] channelMean, double[] channelStd, int samples) {
 
   public static DataStats measure(Dataset data, int maxSamples, long seed) {
     int n = Math.min(maxSamples, data.size());
@@ -43,7 +44,12 @@ public record DataStats(double mean, double std, double[] channelMean, double[] 
 
   @Override
   public String toString() {
-    return String.format(java.util.Locale.ROOT, "mean=%.4f std=%.4f channel_std=%s (n=%d)", mean, std,
-        Arrays.toString(Arrays.stream(channelStd).map(v -> Math.round(v * 1e4) / 1e4).toArray()), samples);
+    return String.format(
+        java.util.Locale.ROOT,
+        "mean=%.4f std=%.4f channel_std=%s (n=%d)",
+        mean,
+        std,
+        Arrays.toString(Arrays.stream(channelStd).map(v -> Math.round(v * 1e4) / 1e4).toArray()),
+        samples);
   }
 }

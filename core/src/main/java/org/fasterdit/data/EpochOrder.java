@@ -3,8 +3,9 @@ package org.fasterdit.data;
 import java.util.SplittableRandom;
 
 /**
- * The order samples are visited in: a fresh seeded permutation per epoch, so position p in the data stream maps to
- * sample perm(p / N)[p % N] regardless of batch size, process count or restarts. Not thread-safe.
+ * The order samples are visited in: a fresh seeded permutation per epoch, so position p in the data
+ * stream maps to sample perm(p / N)[p % N] regardless of batch size, process count or restarts. Not
+ * thread-safe.
  */
 final class EpochOrder {
   private final int n;
@@ -39,7 +40,10 @@ final class EpochOrder {
     return p;
   }
 
-  /** A horizontal flip decision for the sample at {@code position}, independent of how batches are split. */
+  /**
+   * A horizontal flip decision for the sample at {@code position}, independent of how batches are
+   * split.
+   */
   static boolean flipAt(long seed, long position) {
     long z = seed ^ (position * 0xBF58476D1CE4E5B9L) ^ 0x5DEECE66DL;
     z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;

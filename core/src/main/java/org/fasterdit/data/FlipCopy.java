@@ -4,7 +4,8 @@ package org.fasterdit.data;
 final class FlipCopy {
   private FlipCopy() {}
 
-  static void copy(float[] src, int srcOff, float[] dst, int dstOff, int c, int h, int w, boolean flip) {
+  static void copy(
+      float[] src, int srcOff, float[] dst, int dstOff, int c, int h, int w, boolean flip) {
     if (!flip) {
       System.arraycopy(src, srcOff, dst, dstOff, c * h * w);
       return;

@@ -11,9 +11,10 @@ import org.fasterdit.io.HostTensor;
 import org.fasterdit.io.Npy;
 
 /**
- * Latents in the fast-DiT layout: {@code features/<i>.npy} holding (1, C, H, W) or (C, H, W) (or (2, C, H, W) with the
- * flipped image's latent second) and {@code labels/<i>.npy} holding the label; files are matched by name. Loaded once
- * into memory (each file is a few KB, so one read each is cheaper than thousands of mappings).
+ * Latents in the fast-DiT layout: {@code features/<i>.npy} holding (1, C, H, W) or (C, H, W) (or
+ * (2, C, H, W) with the flipped image's latent second) and {@code labels/<i>.npy} holding the
+ * label; files are matched by name. Loaded once into memory (each file is a few KB, so one read
+ * each is cheaper than thousands of mappings).
  */
 public final class LatentFolder implements Dataset {
   private final float[][] samples;
@@ -26,7 +27,8 @@ public final class LatentFolder implements Dataset {
     this.dir = dir;
     Path fdir = dir.resolve("features"), ldir = dir.resolve("labels");
     if (!Files.isDirectory(fdir) || !Files.isDirectory(ldir)) {
-      throw new IllegalArgumentException(dir + ": expected subfolders features/ and labels/ (fast-DiT layout)");
+      throw new IllegalArgumentException(
+          dir + ": expected subfolders features/ and labels/ (fast-DiT layout)");
     }
     List<Path> files;
     try (Stream<Path> s = Files.list(fdir)) {
@@ -44,18 +46,26 @@ public final class LatentFolder implements Dataset {
       Path f = files.get(i);
       HostTensor t = Npy.read(f);
       long[] s = t.shape();
-      long[] chw = s.length == 3 ? s : s.length == 4 && (s[0] == 1 || s[0] == 2) ? Arrays.copyOfRange(s, 1, 4) : null;
-      if (chw == null) throw new IllegalArgumentException(f + ": expected (C, H, W), (1, C, H, W) or (2, C, H, W), got " + Arrays.toString(s));
+      long[] chw =
+          s.length == 3
+              ? s
+              : s.length == 4 && (s[0] == 1 || s[0] == 2) ? Arrays.copyOfRange(s, 1, 4) : null;
+      if (chw == null)
+        throw new IllegalArgumentException(
+            f + ": expected (C, H, W), (1, C, H, W) or (2, C, H, W), got " + Arrays.toString(s));
       if (shape0 == null) shape0 = chw;
-      if (!Arrays.equals(chw, shape0)) throw new IllegalArgumentException(f + ": shape differs from the first file's");
+      if (!Arrays.equals(chw, shape0))
+        throw new IllegalArgumentException(f + ": shape differs from the first file's");
       float[] all = t.toFloatArray();
       int n = (int) (chw[0] * chw[1] * chw[2]);
       samples[i] = Arrays.copyOfRange(all, 0, n);
       flipped[i] = s.length == 4 && s[0] == 2 ? Arrays.copyOfRange(all, n, 2 * n) : null;
       Path lf = ldir.resolve(f.getFileName());
-      if (!Files.isRegularFile(lf)) throw new IllegalArgumentException(lf + ": missing label file for " + f.getFileName());
+      if (!Files.isRegularFile(lf))
+        throw new IllegalArgumentException(lf + ": missing label file for " + f.getFileName());
       long[] l = Npy.read(lf).toLongArray();
-      if (l.length != 1 || l[0] < 0) throw new IllegalArgumentException(lf + ": expected one non-negative label");
+      if (l.length != 1 || l[0] < 0)
+        throw new IllegalArgumentException(lf + ": expected one non-negative label");
       labels[i] = (int) l[0];
       maxLabel = Math.max(maxLabel, labels[i]);
     }
@@ -65,12 +75,35 @@ public final class LatentFolder implements Dataset {
     numClasses = maxLabel + 1;
   }
 
-  @Override public String name() { return "latent-folder:" + dir; }
-  @Override public int size() { return samples.length; }
-  @Override public int channels() { return c; }
-  @Override public int height() { return h; }
-  @Override public int width() { return w; }
-  @Override public int numClasses() { return numClasses; }
+  @Override
+  public String name() {
+    return "latent-folder:" + dir;
+  }
+
+  @Override
+  public int size() {
+    return samples.length;
+  }
+
+  @Override
+  public int channels() {
+    return c;
+  }
+
+  @Override
+  public int height() {
+    return h;
+  }
+
+  @Override
+  public int width() {
+    return w;
+  }
+
+  @Override
+  public int numClasses() {
+    return numClasses;
+  }
 
   @Override
   public boolean supportsFlip() {

@@ -15,12 +15,14 @@ import org.fasterdit.io.HostTensor;
 import org.fasterdit.io.SafeTensors;
 
 /**
- * Pre-extracted latents in safetensors shards, each holding {@code latents} (N, C, H, W) float32/bf16/fp16,
- * optionally {@code latents_flip} (the latents of the mirrored images, since flipping a latent is not flipping the
- * image) and {@code labels} (N) int64. Shards are memory-mapped (zero-copy) for the life of the dataset's arena.
+ * Pre-extracted latents in safetensors shards, each holding {@code latents} (N, C, H, W)
+ * float32/bf16/fp16, optionally {@code latents_flip} (the latents of the mirrored images, since
+ * flipping a latent is not flipping the image) and {@code labels} (N) int64. Shards are
+ * memory-mapped (zero-copy) for the life of the dataset's arena.
  */
 public final class LatentShards implements Dataset {
-  private final Arena arena = Arena.ofShared(); // lives as long as the dataset: the mappings are read concurrently
+  private final Arena arena =
+      Arena.ofShared(); // lives as long as the dataset: the mappings are read concurrently
   private final List<HostTensor> latents = new ArrayList<>(), flips = new ArrayList<>();
   private final List<long[]> labels = new ArrayList<>();
   private final int[] starts;
@@ -34,7 +36,8 @@ public final class LatentShards implements Dataset {
     try (Stream<Path> s = Files.list(dir)) {
       files = s.filter(p -> p.toString().endsWith(".safetensors")).sorted().toList();
     } catch (IOException e) {
-      throw new IllegalArgumentException("cannot list latent shards in " + dir + ": " + e.getMessage());
+      throw new IllegalArgumentException(
+          "cannot list latent shards in " + dir + ": " + e.getMessage());
     }
     if (files.isEmpty()) throw new IllegalArgumentException("no *.safetensors shards in " + dir);
     long[] shape0 = null;
@@ -44,22 +47,30 @@ public final class LatentShards implements Dataset {
     for (int i = 0; i < files.size(); i++) {
       var f = SafeTensors.read(files.get(i), arena).tensors();
       HostTensor lat = f.get("latents"), lab = f.get("labels");
-      if (lat == null || lab == null) throw new IllegalArgumentException(files.get(i) + ": needs tensors 'latents' and 'labels'");
-      if (lat.shape().length != 4) throw new IllegalArgumentException(files.get(i) + ": latents must be (N, C, H, W)");
+      if (lat == null || lab == null)
+        throw new IllegalArgumentException(files.get(i) + ": needs tensors 'latents' and 'labels'");
+      if (lat.shape().length != 4)
+        throw new IllegalArgumentException(files.get(i) + ": latents must be (N, C, H, W)");
       if (shape0 == null) shape0 = lat.shape();
       if (!Arrays.equals(Arrays.copyOfRange(lat.shape(), 1, 4), Arrays.copyOfRange(shape0, 1, 4))) {
-        throw new IllegalArgumentException(files.get(i) + ": latent shape " + Arrays.toString(lat.shape())
-            + " differs from the first shard's " + Arrays.toString(shape0));
+        throw new IllegalArgumentException(
+            files.get(i)
+                + ": latent shape "
+                + Arrays.toString(lat.shape())
+                + " differs from the first shard's "
+                + Arrays.toString(shape0));
       }
       long[] l = lab.toLongArray();
-      if (l.length != lat.shape()[0]) throw new IllegalArgumentException(files.get(i) + ": labels and latents differ in count");
+      if (l.length != lat.shape()[0])
+        throw new IllegalArgumentException(files.get(i) + ": labels and latents differ in count");
       for (long v : l) {
         if (v < 0) throw new IllegalArgumentException(files.get(i) + ": negative label " + v);
         maxLabel = (int) Math.max(maxLabel, v);
       }
       HostTensor fl = f.get("latents_flip");
       if (fl != null && !Arrays.equals(fl.shape(), lat.shape())) {
-        throw new IllegalArgumentException(files.get(i) + ": latents_flip shape differs from latents");
+        throw new IllegalArgumentException(
+            files.get(i) + ": latents_flip shape differs from latents");
       }
       allFlips &= fl != null;
       latents.add(lat);
@@ -80,13 +91,40 @@ public final class LatentShards implements Dataset {
     return i >= 0 ? i : -i - 2;
   }
 
-  @Override public String name() { return "latents:" + dir; }
-  @Override public int size() { return total; }
-  @Override public int channels() { return c; }
-  @Override public int height() { return h; }
-  @Override public int width() { return w; }
-  @Override public int numClasses() { return numClasses; }
-  @Override public boolean supportsFlip() { return hasFlips; }
+  @Override
+  public String name() {
+    return "latents:" + dir;
+  }
+
+  @Override
+  public int size() {
+    return total;
+  }
+
+  @Override
+  public int channels() {
+    return c;
+  }
+
+  @Override
+  public int height() {
+    return h;
+  }
+
+  @Override
+  public int width() {
+    return w;
+  }
+
+  @Override
+  public int numClasses() {
+    return numClasses;
+  }
+
+  @Override
+  public boolean supportsFlip() {
+    return hasFlips;
+  }
 
   @Override
   public int label(int index) {
@@ -106,16 +144,23 @@ public final class LatentShards implements Dataset {
   static void readFloats(HostTensor t, long first, int n, float[] dst, int offset) {
     MemorySegment m = t.data();
     switch (t.dtype()) {
-      case F32 -> MemorySegment.copy(m, ValueLayout.JAVA_FLOAT_UNALIGNED, first * 4, dst, offset, n);
+      case F32 ->
+          MemorySegment.copy(m, ValueLayout.JAVA_FLOAT_UNALIGNED, first * 4, dst, offset, n);
       case BF16 -> {
         for (int i = 0; i < n; i++) {
-          dst[offset + i] = Float.intBitsToFloat((m.get(ValueLayout.JAVA_SHORT_UNALIGNED, (first + i) * 2) & 0xFFFF) << 16);
+          dst[offset + i] =
+              Float.intBitsToFloat(
+                  (m.get(ValueLayout.JAVA_SHORT_UNALIGNED, (first + i) * 2) & 0xFFFF) << 16);
         }
       }
       case F16 -> {
-        for (int i = 0; i < n; i++) dst[offset + i] = Float.float16ToFloat(m.get(ValueLayout.JAVA_SHORT_UNALIGNED, (first + i) * 2));
+        for (int i = 0; i < n; i++)
+          dst[offset + i] =
+              Float.float16ToFloat(m.get(ValueLayout.JAVA_SHORT_UNALIGNED, (first + i) * 2));
       }
-      default -> throw new IllegalArgumentException("latents must be float32, bfloat16 or float16, got " + t.dtype());
+      default ->
+          throw new IllegalArgumentException(
+              "latents must be float32, bfloat16 or float16, got " + t.dtype());
     }
   }
 

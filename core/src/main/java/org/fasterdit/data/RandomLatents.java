@@ -2,7 +2,10 @@ package org.fasterdit.data;
 
 import java.util.SplittableRandom;
 
-/** Gaussian "latents" with random labels, generated from the index: input for benchmarks, no files needed. */
+/**
+ * Gaussian "latents" with random labels, generated from the index: input for benchmarks, no files
+ * needed.
+ */
 public final class RandomLatents implements Dataset {
   private final int count, channels, size, classes;
 
@@ -13,13 +16,40 @@ public final class RandomLatents implements Dataset {
     this.classes = classes;
   }
 
-  @Override public String name() { return "random-latents"; }
-  @Override public int size() { return count; }
-  @Override public int channels() { return channels; }
-  @Override public int height() { return size; }
-  @Override public int width() { return size; }
-  @Override public int numClasses() { return classes; }
-  @Override public boolean supportsFlip() { return false; }
+  @Override
+  public String name() {
+    return "random-latents";
+  }
+
+  @Override
+  public int size() {
+    return count;
+  }
+
+  @Override
+  public int channels() {
+    return channels;
+  }
+
+  @Override
+  public int height() {
+    return size;
+  }
+
+  @Override
+  public int width() {
+    return size;
+  }
+
+  @Override
+  public int numClasses() {
+    return classes;
+  }
+
+  @Override
+  public boolean supportsFlip() {
+    return false;
+  }
 
   @Override
   public int label(int index) {

@@ -3,23 +3,31 @@ package org.fasterdit.data;
 import java.util.Locale;
 
 /**
- * FasterDiT's data-std modulation: move the data's std, and with it the whole extended-SNR PDF (by 2 ln c for a
- * scale c), to where training is productive. Applied to host batches before they reach the model, inverted on
- * samples.
+ * FasterDiT's data-std modulation: move the data's std, and with it the whole extended-SNR PDF (by
+ * 2 ln c for a scale c), to where training is productive. Applied to host batches before they reach
+ * the model, inverted on samples.
  *
  * <ul>
  *   <li>{@code none}: x as is.
  *   <li>{@code scale}: x * (target / sigma_d): the global std becomes {@code target}.
- *   <li>{@code per-channel}: (x - mean_c) / std_c * target, as LightningDiT normalises latents then multiplies.
+ *   <li>{@code per-channel}: (x - mean_c) / std_c * target, as LightningDiT normalises latents then
+ *       multiplies.
  * </ul>
  */
 public record StdModulation(Mode mode, double target, DataStats stats) {
-  public enum Mode { NONE, SCALE, PER_CHANNEL }
+  public enum Mode {
+    NONE,
+    SCALE,
+    PER_CHANNEL
+  }
 
   public StdModulation {
-    if (mode != Mode.NONE && !(target > 0)) throw new IllegalArgumentException("target std must be > 0, got " + target);
-    if (mode != Mode.NONE && stats == null) throw new IllegalArgumentException("std modulation needs data statistics");
-    if (mode == Mode.SCALE && !(stats.std() > 0)) throw new IllegalArgumentException("data std is 0: cannot scale");
+    if (mode != Mode.NONE && !(target > 0))
+      throw new IllegalArgumentException("target std must be > 0, got " + target);
+    if (mode != Mode.NONE && stats == null)
+      throw new IllegalArgumentException("std modulation needs data statistics");
+    if (mode == Mode.SCALE && !(stats.std() > 0))
+      throw new IllegalArgumentException("data std is 0: cannot scale");
   }
 
   public static Mode parseMode(String s) {
@@ -27,7 +35,9 @@ public record StdModulation(Mode mode, double target, DataStats stats) {
       case "none" -> Mode.NONE;
       case "scale" -> Mode.SCALE;
       case "per-channel", "per_channel", "channel" -> Mode.PER_CHANNEL;
-      default -> throw new IllegalArgumentException("unknown std modulation '" + s + "': expected none, scale or per-channel");
+      default ->
+          throw new IllegalArgumentException(
+              "unknown std modulation '" + s + "': expected none, scale or per-channel");
     };
   }
 
@@ -55,7 +65,8 @@ public record StdModulation(Mode mode, double target, DataStats stats) {
         b = -stats.channelMean()[ch] * a;
       }
       for (int start = ch * hw; start < x.length; start += per) {
-        for (int i = start; i < start + hw; i++) x[i] = (float) (inverse ? (x[i] - b) / a : x[i] * a + b);
+        for (int i = start; i < start + hw; i++)
+          x[i] = (float) (inverse ? (x[i] - b) / a : x[i] * a + b);
       }
     }
   }

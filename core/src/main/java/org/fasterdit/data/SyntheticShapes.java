@@ -3,29 +3,57 @@ package org.fasterdit.data;
 import java.util.SplittableRandom;
 
 /**
- * A small built-in dataset so the demo and tests always run, even without Fashion-MNIST: 10 classes of simple
- * grey shapes (disc, ring, square, frame, cross, bars, stripes, triangle, diamond, dots) with random size,
- * position and brightness, drawn deterministically from the index.
+ * A small built-in dataset so the demo and tests always run, even without Fashion-MNIST: 10 classes
+ * of simple grey shapes (disc, ring, square, frame, cross, bars, stripes, triangle, diamond, dots)
+ * with random size, position and brightness, drawn deterministically from the index.
  */
 public final class SyntheticShapes implements Dataset {
   private final int count, size, channels;
   private final long seed;
 
   public SyntheticShapes(int count, int size, int channels, long seed) {
-    if (count < 1 || size < 8 || channels < 1) throw new IllegalArgumentException("synthetic dataset: bad dimensions");
+    if (count < 1 || size < 8 || channels < 1)
+      throw new IllegalArgumentException("synthetic dataset: bad dimensions");
     this.count = count;
     this.size = size;
     this.channels = channels;
     this.seed = seed;
   }
 
-  @Override public String name() { return "synthetic"; }
-  @Override public int size() { return count; }
-  @Override public int channels() { return channels; }
-  @Override public int height() { return size; }
-  @Override public int width() { return size; }
-  @Override public int numClasses() { return 10; }
-  @Override public boolean supportsFlip() { return true; }
+  @Override
+  public String name() {
+    return "synthetic";
+  }
+
+  @Override
+  public int size() {
+    return count;
+  }
+
+  @Override
+  public int channels() {
+    return channels;
+  }
+
+  @Override
+  public int height() {
+    return size;
+  }
+
+  @Override
+  public int width() {
+    return size;
+  }
+
+  @Override
+  public int numClasses() {
+    return 10;
+  }
+
+  @Override
+  public boolean supportsFlip() {
+    return true;
+  }
 
   @Override
   public int label(int index) {
@@ -45,7 +73,8 @@ public final class SyntheticShapes implements Dataset {
         boolean in = inside(cls, dx, dy, x, y);
         float v = in ? on : -1f;
         int xx = flip ? size - 1 - x : x;
-        for (int c = 0; c < channels; c++) dst[offset + (c * size + y) * size + xx] = v * (c == 0 ? 1f : 0.8f);
+        for (int c = 0; c < channels; c++)
+          dst[offset + (c * size + y) * size + xx] = v * (c == 0 ? 1f : 0.8f);
       }
     }
   }

@@ -5,7 +5,10 @@ import org.bytedeco.pytorch.Tensor;
 import org.fasterdit.torch.HostRandom;
 import org.fasterdit.torch.Tensors;
 
-/** Per-sample schedule coefficients, computed in float64 on the host and broadcast as (B, 1, 1, 1) tensors. */
+/**
+ * Per-sample schedule coefficients, computed in float64 on the host and broadcast as (B, 1, 1, 1)
+ * tensors.
+ */
 final class Coefficients {
   private Coefficients() {}
 

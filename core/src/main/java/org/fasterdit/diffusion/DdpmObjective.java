@@ -14,9 +14,10 @@ import org.fasterdit.torch.Scalars;
 import org.fasterdit.torch.Tensors;
 
 /**
- * The DiT baseline: DDPM with T = 1000 uniform integer timesteps, epsilon prediction and, with a learn_sigma model,
- * the variational bound term that trains the variance: loss = MSE(eps) + VB, where VB is KL(q || p) in bits per
- * dimension with the predicted mean detached (so it only trains the variance), and the decoder NLL at t = 0.
+ * The DiT baseline: DDPM with T = 1000 uniform integer timesteps, epsilon prediction and, with a
+ * learn_sigma model, the variational bound term that trains the variance: loss = MSE(eps) + VB,
+ * where VB is KL(q || p) in bits per dimension with the predicted mean detached (so it only trains
+ * the variance), and the decoder NLL at t = 0.
  */
 public record DdpmObjective(DdpmSchedule schedule) implements Objective {
   private static final double LN2 = Math.log(2.0);
@@ -63,9 +64,15 @@ public record DdpmObjective(DdpmSchedule schedule) implements Objective {
     DdpmPosterior post = new DdpmPosterior(schedule);
     Tensor[] truth = post.trueMeanLogVar(x, xt, idx, d);
     Tensor[] model = post.modelMeanLogVar(frozen, xt, idx, false, d);
-    Tensor kl = DdpmPosterior.normalKl(truth[0], truth[1], model[0], model[1]).mean(1, 2, 3).div(Scalars.of(LN2));
-    Tensor nll = DdpmPosterior.discretizedGaussianLogLikelihood(x, model[0], model[1].mul(Scalars.of(0.5)))
-        .neg().mean(1, 2, 3).div(Scalars.of(LN2));
+    Tensor kl =
+        DdpmPosterior.normalKl(truth[0], truth[1], model[0], model[1])
+            .mean(1, 2, 3)
+            .div(Scalars.of(LN2));
+    Tensor nll =
+        DdpmPosterior.discretizedGaussianLogLikelihood(x, model[0], model[1].mul(Scalars.of(0.5)))
+            .neg()
+            .mean(1, 2, 3)
+            .div(Scalars.of(LN2));
     long[] isZero = new long[idx.length];
     for (int i = 0; i < idx.length; i++) isZero[i] = idx[i] == 0 ? 1 : 0;
     Tensor atZero = Tensors.ofLongs(isZero, idx.length).to(d, ScalarType.Bool);
@@ -74,6 +81,7 @@ public record DdpmObjective(DdpmSchedule schedule) implements Objective {
 
   @Override
   public String describe() {
-    return String.format(Locale.ROOT, "ddpm(T=%d, prediction=epsilon, learned sigma with VB)", schedule.steps);
+    return String.format(
+        Locale.ROOT, "ddpm(T=%d, prediction=epsilon, learned sigma with VB)", schedule.steps);
   }
 }

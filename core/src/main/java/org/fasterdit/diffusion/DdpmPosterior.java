@@ -7,9 +7,10 @@ import org.bytedeco.pytorch.global.torch;
 import org.fasterdit.torch.Scalars;
 
 /**
- * The tensor formulas of DDPM with an epsilon-predicting, learned-range-variance model (Nichol and Dhariwal 2021, as
- * used by DiT): q(x_t | x_0), the model's p(x_{t-1} | x_t), the KL between Gaussians and the discretised decoder
- * likelihood. {@code idx} are indices into {@code schedule} (respaced or not).
+ * The tensor formulas of DDPM with an epsilon-predicting, learned-range-variance model (Nichol and
+ * Dhariwal 2021, as used by DiT): q(x_t | x_0), the model's p(x_{t-1} | x_t), the KL between
+ * Gaussians and the discretised decoder likelihood. {@code idx} are indices into {@code schedule}
+ * (respaced or not).
  */
 public final class DdpmPosterior {
   private final DdpmSchedule s;
@@ -38,14 +39,15 @@ public final class DdpmPosterior {
 
   /** Mean and log variance of q(x_{t-1} | x_t, x_0). */
   public Tensor[] trueMeanLogVar(Tensor x0, Tensor xt, int[] idx, Device d) {
-    Tensor mean = x0.mul(col(s.posteriorMeanCoef1, idx, d)).add(xt.mul(col(s.posteriorMeanCoef2, idx, d)));
+    Tensor mean =
+        x0.mul(col(s.posteriorMeanCoef1, idx, d)).add(xt.mul(col(s.posteriorMeanCoef2, idx, d)));
     Tensor logVar = col(s.posteriorLogVarianceClipped, idx, d).expand_as(xt);
     return new Tensor[] {mean, logVar};
   }
 
   /**
-   * p(x_{t-1} | x_t) from a model output of 2C channels: eps then v in [-1, 1], whose (v + 1) / 2 interpolates the
-   * log variance between the clipped posterior variance and beta_t.
+   * p(x_{t-1} | x_t) from a model output of 2C channels: eps then v in [-1, 1], whose (v + 1) / 2
+   * interpolates the log variance between the clipped posterior variance and beta_t.
    *
    * @return {mean, logVar, predictedX0}
    */
@@ -58,9 +60,13 @@ public final class DdpmPosterior {
     Tensor maxLog = Coefficients.column(logOf(pick(s.betas, idx)), d);
     Tensor logVar = frac.mul(maxLog).add(frac.neg().add(Scalars.of(1.0)).mul(minLog));
     Tensor x0 = predictX0(xt, eps, idx, d);
-    if (clipX0) x0 = x0.clamp(new org.bytedeco.pytorch.ScalarOptional(Scalars.of(-1.0)),
-        new org.bytedeco.pytorch.ScalarOptional(Scalars.of(1.0)));
-    Tensor mean = x0.mul(col(s.posteriorMeanCoef1, idx, d)).add(xt.mul(col(s.posteriorMeanCoef2, idx, d)));
+    if (clipX0)
+      x0 =
+          x0.clamp(
+              new org.bytedeco.pytorch.ScalarOptional(Scalars.of(-1.0)),
+              new org.bytedeco.pytorch.ScalarOptional(Scalars.of(1.0)));
+    Tensor mean =
+        x0.mul(col(s.posteriorMeanCoef1, idx, d)).add(xt.mul(col(s.posteriorMeanCoef2, idx, d)));
     return new Tensor[] {mean, logVar, x0};
   }
 
@@ -87,13 +93,15 @@ public final class DdpmPosterior {
 
   /** The tanh approximation of the standard normal CDF that the reference code uses. */
   static Tensor approxStdNormalCdf(Tensor x) {
-    Tensor inner = x.add(x.pow(Scalars.of(3.0)).mul(Scalars.of(0.044715))).mul(Scalars.of(Math.sqrt(2.0 / Math.PI)));
+    Tensor inner =
+        x.add(x.pow(Scalars.of(3.0)).mul(Scalars.of(0.044715)))
+            .mul(Scalars.of(Math.sqrt(2.0 / Math.PI)));
     return inner.tanh().add(Scalars.of(1.0)).mul(Scalars.of(0.5));
   }
 
   /**
-   * Log-likelihood of data in [-1, 1] quantised to 256 levels under N(mean, e^(2 logScale)), elementwise, in nats;
-   * the edge bins extend to infinity.
+   * Log-likelihood of data in [-1, 1] quantised to 256 levels under N(mean, e^(2 logScale)),
+   * elementwise, in nats; the edge bins extend to infinity.
    */
   public static Tensor discretizedGaussianLogLikelihood(Tensor x, Tensor mean, Tensor logScale) {
     Tensor centered = x.sub(mean);

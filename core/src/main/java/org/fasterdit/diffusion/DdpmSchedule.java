@@ -3,23 +3,38 @@ package org.fasterdit.diffusion;
 import java.util.Locale;
 
 /**
- * The discrete DDPM schedule of the DiT recipe (T = 1000) and every coefficient derived from it, in float64 as the
- * reference computes them. {@code timestepMap} maps the (possibly respaced) index i to the original timestep the
- * model was trained with; respacing keeps the original cumulative products at the kept steps (Nichol and Dhariwal).
+ * The discrete DDPM schedule of the DiT recipe (T = 1000) and every coefficient derived from it, in
+ * float64 as the reference computes them. {@code timestepMap} maps the (possibly respaced) index i
+ * to the original timestep the model was trained with; respacing keeps the original cumulative
+ * products at the kept steps (Nichol and Dhariwal).
  */
 public final class DdpmSchedule {
   public final int steps;
-  public final double[] betas, abar, abarPrev, sqrtAbar, sqrtOneMinusAbar, sqrtRecipAbar, sqrtRecipM1Abar;
-  public final double[] posteriorVariance, posteriorLogVarianceClipped, posteriorMeanCoef1, posteriorMeanCoef2;
+  public final double[] betas,
+      abar,
+      abarPrev,
+      sqrtAbar,
+      sqrtOneMinusAbar,
+      sqrtRecipAbar,
+      sqrtRecipM1Abar;
+  public final double[] posteriorVariance,
+      posteriorLogVarianceClipped,
+      posteriorMeanCoef1,
+      posteriorMeanCoef2;
   public final int[] timestepMap;
 
-  public enum Kind { LINEAR, COSINE }
+  public enum Kind {
+    LINEAR,
+    COSINE
+  }
 
   public static Kind parseKind(String s) {
     return switch (s.trim().toLowerCase(Locale.ROOT)) {
       case "linear", "ddpm-linear" -> Kind.LINEAR;
       case "cosine", "ddpm-cosine" -> Kind.COSINE;
-      default -> throw new IllegalArgumentException("unknown beta schedule '" + s + "': expected linear or cosine");
+      default ->
+          throw new IllegalArgumentException(
+              "unknown beta schedule '" + s + "': expected linear or cosine");
     };
   }
 
@@ -28,9 +43,11 @@ public final class DdpmSchedule {
     double[] betas = new double[t];
     if (kind == Kind.LINEAR) {
       double scale = 1000.0 / t, lo = scale * 1e-4, hi = scale * 0.02;
-      for (int i = 0; i < t; i++) betas[i] = lo + (hi - lo) * i / (t - 1); // linspace, endpoints included
+      for (int i = 0; i < t; i++)
+        betas[i] = lo + (hi - lo) * i / (t - 1); // linspace, endpoints included
     } else {
-      for (int i = 0; i < t; i++) betas[i] = Math.min(1 - cosineAbar((i + 1.0) / t) / cosineAbar((double) i / t), 0.999);
+      for (int i = 0; i < t; i++)
+        betas[i] = Math.min(1 - cosineAbar((i + 1.0) / t) / cosineAbar((double) i / t), 0.999);
     }
     int[] map = new int[t];
     for (int i = 0; i < t; i++) map[i] = i;
@@ -72,18 +89,23 @@ public final class DdpmSchedule {
       posteriorMeanCoef1[i] = betas[i] * Math.sqrt(abarPrev[i]) / (1 - abar[i]);
       posteriorMeanCoef2[i] = (1 - abarPrev[i]) * Math.sqrt(1 - betas[i]) / (1 - abar[i]);
     }
-    // The posterior variance is 0 at t = 0; its log is clipped to the t = 1 value, as the reference does.
+    // The posterior variance is 0 at t = 0; its log is clipped to the t = 1 value, as the reference
+    // does.
     for (int i = 0; i < n; i++) {
-      posteriorLogVarianceClipped[i] = Math.log(i == 0 && n > 1 ? posteriorVariance[1] : posteriorVariance[i]);
+      posteriorLogVarianceClipped[i] =
+          Math.log(i == 0 && n > 1 ? posteriorVariance[1] : posteriorVariance[i]);
     }
   }
 
   /**
-   * A schedule over {@code count} of the original steps, evenly spaced (DiT's "250" sampling): new betas from the
-   * cumulative products at the kept steps, so the marginals at those steps are unchanged.
+   * A schedule over {@code count} of the original steps, evenly spaced (DiT's "250" sampling): new
+   * betas from the cumulative products at the kept steps, so the marginals at those steps are
+   * unchanged.
    */
   public DdpmSchedule respaced(int count) {
-    if (count < 1 || count > steps) throw new IllegalArgumentException("sampling steps must be in 1.." + steps + ", got " + count);
+    if (count < 1 || count > steps)
+      throw new IllegalArgumentException(
+          "sampling steps must be in 1.." + steps + ", got " + count);
     if (count == steps) return this;
     int[] keep = new int[count];
     double frac = count == 1 ? 0 : (steps - 1) / (double) (count - 1);

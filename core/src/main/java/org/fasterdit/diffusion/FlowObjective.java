@@ -12,12 +12,14 @@ import org.fasterdit.torch.HostRandom;
 import org.fasterdit.torch.Scalars;
 
 /**
- * Flow matching (SiT; FasterDiT when velocity + logit-normal t + direction loss): x_t = alpha_t x + sigma_t eps, the
- * model predicts the velocity, the noise or the score, and the loss is the per-sample MSE averaged over the batch
- * plus {@code directionWeight} times FasterDiT's direction term: 1 - cosine similarity between prediction and target
- * over the channel dimension, averaged over positions.
+ * Flow matching (SiT; FasterDiT when velocity + logit-normal t + direction loss): x_t = alpha_t x +
+ * sigma_t eps, the model predicts the velocity, the noise or the score, and the loss is the
+ * per-sample MSE averaged over the batch plus {@code directionWeight} times FasterDiT's direction
+ * term: 1 - cosine similarity between prediction and target over the channel dimension, averaged
+ * over positions.
  */
-public record FlowObjective(FlowPath path, Prediction prediction, TimestepSampler sampler, double directionWeight)
+public record FlowObjective(
+    FlowPath path, Prediction prediction, TimestepSampler sampler, double directionWeight)
     implements Objective {
 
   @Override
@@ -27,21 +29,25 @@ public record FlowObjective(FlowPath path, Prediction prediction, TimestepSample
     double[] t = new double[rngs.length];
     for (int i = 0; i < t.length; i++) t[i] = sampler.sample(rngs[i], 1, step, lohi[0], lohi[1])[0];
     Tensor eps = HostRandom.gaussian(rngs, device, x.size(1), x.size(2), x.size(3));
-    Tensor xt = x.mul(Coefficients.column(Coefficients.map(t, path::alpha), device))
-        .add(eps.mul(Coefficients.column(Coefficients.map(t, path::sigma), device)));
+    Tensor xt =
+        x.mul(Coefficients.column(Coefficients.map(t, path::alpha), device))
+            .add(eps.mul(Coefficients.column(Coefficients.map(t, path::sigma), device)));
     Tensor target = target(x, eps, t, device);
     Tensor out = model.forward(xt, Coefficients.vector(t, device), y).to(ScalarType.Float);
-    if (out.size(1) != x.size(1)) out = out.narrow(1, 0, x.size(1)); // a learn_sigma model: SiT ignores the extra half
+    if (out.size(1) != x.size(1))
+      out = out.narrow(1, 0, x.size(1)); // a learn_sigma model: SiT ignores the extra half
     return terms(out, target);
   }
 
   /** The regression target for clean data x, noise eps and times t. */
   public Tensor target(Tensor x, Tensor eps, double[] t, Device device) {
     return switch (prediction) {
-      case VELOCITY -> x.mul(Coefficients.column(Coefficients.map(t, path::dAlpha), device))
-          .add(eps.mul(Coefficients.column(Coefficients.map(t, path::dSigma), device)));
+      case VELOCITY ->
+          x.mul(Coefficients.column(Coefficients.map(t, path::dAlpha), device))
+              .add(eps.mul(Coefficients.column(Coefficients.map(t, path::dSigma), device)));
       case NOISE -> eps;
-      case SCORE -> eps.mul(Coefficients.column(Coefficients.map(t, s -> -1 / path.sigma(s)), device));
+      case SCORE ->
+          eps.mul(Coefficients.column(Coefficients.map(t, s -> -1 / path.sigma(s)), device));
     };
   }
 
@@ -60,7 +66,12 @@ public record FlowObjective(FlowPath path, Prediction prediction, TimestepSample
 
   @Override
   public String describe() {
-    return String.format(Locale.ROOT, "flow(path=%s, prediction=%s, t=%s, direction_weight=%s)",
-        path.name().toLowerCase(Locale.ROOT), prediction.name().toLowerCase(Locale.ROOT), sampler, directionWeight);
+    return String.format(
+        Locale.ROOT,
+        "flow(path=%s, prediction=%s, t=%s, direction_weight=%s)",
+        path.name().toLowerCase(Locale.ROOT),
+        prediction.name().toLowerCase(Locale.ROOT),
+        sampler,
+        directionWeight);
   }
 }

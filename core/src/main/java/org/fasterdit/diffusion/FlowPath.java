@@ -3,8 +3,8 @@ package org.fasterdit.diffusion;
 import java.util.Locale;
 
 /**
- * Interpolation paths x_t = alpha_t x + sigma_t eps for flow matching, in the SiT/LightningDiT time convention:
- * t = 0 is pure noise, t = 1 is data, and the model sees raw t in [0, 1].
+ * Interpolation paths x_t = alpha_t x + sigma_t eps for flow matching, in the SiT/LightningDiT time
+ * convention: t = 0 is pure noise, t = 1 is data, and the model sees raw t in [0, 1].
  */
 public enum FlowPath {
   /** Rectified flow: alpha = t, sigma = 1 - t; the velocity target is x - eps. */
@@ -13,7 +13,6 @@ public enum FlowPath {
   COSINE,
   /** SiT's VP path: log alpha = -1/4 (1-t)^2 (b1 - b0) - 1/2 (1-t) b0 with b0 = 0.1, b1 = 20. */
   VP;
-
   private static final double B0 = 0.1, B1 = 20.0;
 
   public static FlowPath parse(String s) {
@@ -21,7 +20,9 @@ public enum FlowPath {
       case "linear" -> LINEAR;
       case "cosine", "gvp" -> COSINE;
       case "vp" -> VP;
-      default -> throw new IllegalArgumentException("unknown path '" + s + "': expected linear, cosine or vp");
+      default ->
+          throw new IllegalArgumentException(
+              "unknown path '" + s + "': expected linear, cosine or vp");
     };
   }
 
@@ -63,8 +64,9 @@ public enum FlowPath {
   }
 
   /**
-   * The time interval training and sampling use. The linear path with velocity is well defined on [0, 1]; the VP
-   * path (sigma -> 0 at t = 1 makes the score blow up) and noise/score targets stay a little inside, as SiT does.
+   * The time interval training and sampling use. The linear path with velocity is well defined on
+   * [0, 1]; the VP path (sigma -> 0 at t = 1 makes the score blow up) and noise/score targets stay
+   * a little inside, as SiT does.
    */
   public double[] interval(Prediction prediction) {
     double e = (this == VP || prediction != Prediction.VELOCITY) ? 1e-3 : 0.0;

@@ -9,8 +9,9 @@ public interface Objective {
   /**
    * @param x clean (modulated) data (B, C, H, W), float32 on the model's device
    * @param y labels (B), int64, with dropped labels already replaced by the null label
-   * @param rngs one random stream per sample, keyed by the sample's place in the global batch, so a batch split
-   *     across ranks or micro-batches draws exactly the same noise and timesteps as the whole batch would
+   * @param rngs one random stream per sample, keyed by the sample's place in the global batch, so a
+   *     batch split across ranks or micro-batches draws exactly the same noise and timesteps as the
+   *     whole batch would
    * @param step the optimizer step (for step-dependent timestep sampling)
    */
   LossTerms loss(DiT model, Tensor x, Tensor y, HostRandom[] rngs, long step);

@@ -16,7 +16,9 @@ public enum Prediction {
       case "velocity", "v" -> VELOCITY;
       case "noise", "eps", "epsilon" -> NOISE;
       case "score" -> SCORE;
-      default -> throw new IllegalArgumentException("unknown prediction '" + s + "': expected velocity, noise or score");
+      default ->
+          throw new IllegalArgumentException(
+              "unknown prediction '" + s + "': expected velocity, noise or score");
     };
   }
 }

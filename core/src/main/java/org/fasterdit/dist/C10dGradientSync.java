@@ -24,11 +24,13 @@ import org.fasterdit.torch.Tensors;
 import org.fasterdit.train.GradientSync;
 
 /**
- * Data-parallel gradient averaging over LibTorch c10d (Gloo on CPU, NCCL on CUDA): gradients are packed into ~25 MB
- * buckets, all-reduced (sum) and divided by the world size; parameters are broadcast from rank 0 at the start. Every
- * blocking call is bounded by the job's timeout (natively, and by a watchdog as a backstop), and a failure names the
- * rank, the operation and the likely cause instead of hanging. After a failure the process group is considered broken
- * and is not torn down natively: its destructor could block on the dead peer, and the process is about to exit anyway.
+ * Data-parallel gradient averaging over LibTorch c10d (Gloo on CPU, NCCL on CUDA): gradients are
+ * packed into ~25 MB buckets, all-reduced (sum) and divided by the world size; parameters are
+ * broadcast from rank 0 at the start. Every blocking call is bounded by the job's timeout
+ * (natively, and by a watchdog as a backstop), and a failure names the rank, the operation and the
+ * likely cause instead of hanging. After a failure the process group is considered broken and is
+ * not torn down natively: its destructor could block on the dead peer, and the process is about to
+ * exit anyway.
  */
 public final class C10dGradientSync implements GradientSync {
   private final DistEnv env;
@@ -40,7 +42,12 @@ public final class C10dGradientSync implements GradientSync {
   private long collectives;
   private boolean broken, closed;
 
-  private C10dGradientSync(DistEnv env, Rendezvous.Joined joined, Device device, CollectiveWatchdog watchdog, long bucketBytes) {
+  private C10dGradientSync(
+      DistEnv env,
+      Rendezvous.Joined joined,
+      Device device,
+      CollectiveWatchdog watchdog,
+      long bucketBytes) {
     this.env = env;
     this.joined = joined;
     this.backend = joined.backend();
@@ -50,11 +57,13 @@ public final class C10dGradientSync implements GradientSync {
   }
 
   /**
-   * Joins the job described by {@code env}; tensors live on {@code device} (CUDA selects NCCL). {@code backend}
-   * forces "gloo" or "nccl" (null: by device).
+   * Joins the job described by {@code env}; tensors live on {@code device} (CUDA selects NCCL).
+   * {@code backend} forces "gloo" or "nccl" (null: by device).
    */
-  public static C10dGradientSync connect(DistEnv env, Device device, String backend, PrintStream err) {
-    CollectiveWatchdog watchdog = new CollectiveWatchdog("rank " + env.rank() + " of " + env.worldSize(), env.timeout(), err);
+  public static C10dGradientSync connect(
+      DistEnv env, Device device, String backend, PrintStream err) {
+    CollectiveWatchdog watchdog =
+        new CollectiveWatchdog("rank " + env.rank() + " of " + env.worldSize(), env.timeout(), err);
     try {
       Rendezvous.Joined joined = Rendezvous.join(env, Devices.isCuda(device), backend, watchdog);
       return new C10dGradientSync(env, joined, device, watchdog, FlatBuckets.DEFAULT_BUCKET_BYTES);
@@ -70,28 +79,40 @@ public final class C10dGradientSync implements GradientSync {
     for (Tensor p : params) {
       Tensor g = p.grad();
       if (!g.defined()) {
-        // every rank must reduce the same tensors; a parameter unused on this rank contributes zeros
+        // every rank must reduce the same tensors; a parameter unused on this rank contributes
+        // zeros
         g = NativeScope.retain(torch.zeros_like(p));
         p.mutable_grad().put(g);
       }
       grads.add(g);
     }
     double inv = 1.0 / env.worldSize();
-    FlatBuckets.apply(grads, bucketBytes, true, flat -> {
-      allreduce(flat, "all-reduce of gradients");
-      flat.mul_(Scalars.of(inv));
-    });
+    FlatBuckets.apply(
+        grads,
+        bucketBytes,
+        true,
+        flat -> {
+          allreduce(flat, "all-reduce of gradients");
+          flat.mul_(Scalars.of(inv));
+        });
   }
 
   @Override
   public void broadcastParameters(List<Tensor> tensors) {
     // rank 0's values are already in place there: only the others copy the result back
-    FlatBuckets.apply(tensors, bucketBytes, env.rank() != 0, flat -> run("broadcast of parameters from rank 0", () -> {
-      BroadcastOptions o = new BroadcastOptions();
-      o.rootRank(0);
-      o.timeout(timeoutMs());
-      return backend.broadcast(new TensorVector(flat), o);
-    }));
+    FlatBuckets.apply(
+        tensors,
+        bucketBytes,
+        env.rank() != 0,
+        flat ->
+            run(
+                "broadcast of parameters from rank 0",
+                () -> {
+                  BroadcastOptions o = new BroadcastOptions();
+                  o.rootRank(0);
+                  o.timeout(timeoutMs());
+                  return backend.broadcast(new TensorVector(flat), o);
+                }));
   }
 
   @Override
@@ -108,17 +129,19 @@ public final class C10dGradientSync implements GradientSync {
 
   @Override
   public void barrier() {
-    run("barrier", () -> {
-      BarrierOptions o = new BarrierOptions();
-      o.timeout(timeoutMs());
-      return backend.barrier(o);
-    });
+    run(
+        "barrier",
+        () -> {
+          BarrierOptions o = new BarrierOptions();
+          o.timeout(timeoutMs());
+          return backend.barrier(o);
+        });
   }
 
   /**
-   * Fails on every rank unless all ranks pass the same {@code fingerprint} (e.g. a hash of the config): a job whose
-   * ranks disagree on the batch or model would otherwise fail later with an obscure size mismatch, or worse, not at
-   * all. Compares sums, exact in fp64 for 40-bit values.
+   * Fails on every rank unless all ranks pass the same {@code fingerprint} (e.g. a hash of the
+   * config): a job whose ranks disagree on the batch or model would otherwise fail later with an
+   * obscure size mismatch, or worse, not at all. Compares sums, exact in fp64 for 40-bit values.
    */
   public void requireSame(String what, long fingerprint) {
     double mine = (double) (fingerprint & ((1L << 40) - 1));
@@ -128,18 +151,27 @@ public final class C10dGradientSync implements GradientSync {
       allreduce(t, "comparison of " + what + " across ranks");
       double sum = toDoubles(t)[0];
       if (sum != mine * env.worldSize()) {
-        throw new IllegalStateException("rank " + env.rank() + " of " + env.worldSize() + ": the ranks were started with "
-            + "different " + what + "; start every rank with the same command line");
+        throw new IllegalStateException(
+            "rank "
+                + env.rank()
+                + " of "
+                + env.worldSize()
+                + ": the ranks were started with "
+                + "different "
+                + what
+                + "; start every rank with the same command line");
       }
     }
   }
 
   private void allreduce(Tensor flat, String what) {
-    run(what, () -> {
-      AllreduceOptions o = new AllreduceOptions(); // reduce op defaults to SUM
-      o.timeout(timeoutMs());
-      return backend.allreduce(new TensorVector(flat), o);
-    });
+    run(
+        what,
+        () -> {
+          AllreduceOptions o = new AllreduceOptions(); // reduce op defaults to SUM
+          o.timeout(timeoutMs());
+          return backend.allreduce(new TensorVector(flat), o);
+        });
   }
 
   private interface Collective {
@@ -147,18 +179,32 @@ public final class C10dGradientSync implements GradientSync {
   }
 
   private void run(String what, Collective c) {
-    if (broken) throw new IllegalStateException("rank " + env.rank() + ": the process group failed earlier; cannot run " + what);
-    if (closed) throw new IllegalStateException("rank " + env.rank() + ": " + what + " after the process group was closed");
+    if (broken)
+      throw new IllegalStateException(
+          "rank " + env.rank() + ": the process group failed earlier; cannot run " + what);
+    if (closed)
+      throw new IllegalStateException(
+          "rank " + env.rank() + ": " + what + " after the process group was closed");
     long n = ++collectives;
     try (var a = watchdog.arm(what + " (collective #" + n + ")")) {
       Work w = c.start();
       w._wait(timeoutMs());
     } catch (RuntimeException e) {
       broken = true;
-      throw new IllegalStateException(String.format(Locale.ROOT, "rank %d of %d: %s failed (collective #%d): %s "
-          + "[likely cause: a peer process died, was killed or did not respond within the %.0f s timeout (set %s or "
-          + "--dist-timeout); see the other ranks' output]", env.rank(), env.worldSize(), what, n, C10dErrors.firstLine(e),
-          env.timeout().toMillis() / 1000.0, DistEnv.TIMEOUT_VARIABLE), e);
+      throw new IllegalStateException(
+          String.format(
+              Locale.ROOT,
+              "rank %d of %d: %s failed (collective #%d): %s "
+                  + "[likely cause: a peer process died, was killed or did not respond within the %.0f s timeout (set %s or "
+                  + "--dist-timeout); see the other ranks' output]",
+              env.rank(),
+              env.worldSize(),
+              what,
+              n,
+              C10dErrors.firstLine(e),
+              env.timeout().toMillis() / 1000.0,
+              DistEnv.TIMEOUT_VARIABLE),
+          e);
     }
   }
 
@@ -174,25 +220,37 @@ public final class C10dGradientSync implements GradientSync {
     return joined.backendName();
   }
 
-  @Override public int rank() { return env.rank(); }
-  @Override public int worldSize() { return env.worldSize(); }
+  @Override
+  public int rank() {
+    return env.rank();
+  }
+
+  @Override
+  public int worldSize() {
+    return env.worldSize();
+  }
 
   @Override
   public void close() {
     if (closed) return;
     closed = true;
     watchdog.close();
-    // The native group and store are left to the process exit, healthy or not: destroying them explicitly once
-    // corrupted the native heap of a rank at the end of an otherwise successful run ("corrupted double-linked list").
+    // The native group and store are left to the process exit, healthy or not: destroying them
+    // explicitly once
+    // corrupted the native heap of a rank at the end of an otherwise successful run ("corrupted
+    // double-linked list").
   }
 
   /** A float64 tensor on the backend's device holding {@code values}. */
   private Tensor doubles(double[] values) {
-    return Tensors.copyOf(HostTensor.ofDoubles(new long[] {values.length}, values)).to(device, torch.ScalarType.Double);
+    return Tensors.copyOf(HostTensor.ofDoubles(new long[] {values.length}, values))
+        .to(device, torch.ScalarType.Double);
   }
 
   private static double[] toDoubles(Tensor t) {
     Tensor c = t.cpu().contiguous();
-    return MemorySegment.ofAddress(c.data_ptr().address()).reinterpret(c.nbytes()).toArray(ValueLayout.JAVA_DOUBLE);
+    return MemorySegment.ofAddress(c.data_ptr().address())
+        .reinterpret(c.nbytes())
+        .toArray(ValueLayout.JAVA_DOUBLE);
   }
 }

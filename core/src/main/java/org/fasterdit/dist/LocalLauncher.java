@@ -15,24 +15,29 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Starts the processes of one node of a data-parallel job, torchrun style: each gets RANK = node_rank * nproc +
- * local_rank, WORLD_SIZE = nnodes * nproc, LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR and MASTER_PORT, and a share of
- * the cores. Their output is forwarded line by line with a {@code [rank k]} prefix. If any exits non-zero the others
- * are stopped (the job cannot continue without it, and they would otherwise wait for the timeout), and the failure is
- * reported with the rank and exit code.
+ * Starts the processes of one node of a data-parallel job, torchrun style: each gets RANK =
+ * node_rank * nproc + local_rank, WORLD_SIZE = nnodes * nproc, LOCAL_RANK, LOCAL_WORLD_SIZE,
+ * MASTER_ADDR and MASTER_PORT, and a share of the cores. Their output is forwarded line by line
+ * with a {@code [rank k]} prefix. If any exits non-zero the others are stopped (the job cannot
+ * continue without it, and they would otherwise wait for the timeout), and the failure is reported
+ * with the rank and exit code.
  */
 public final class LocalLauncher {
   /** How the job is laid out. {@code masterPort} 0 picks a free port (single-node jobs only). */
-  public record Spec(int nproc, int nnodes, int nodeRank, String masterAddr, int masterPort, int threadsPerProc) {
+  public record Spec(
+      int nproc, int nnodes, int nodeRank, String masterAddr, int masterPort, int threadsPerProc) {
     public Spec {
       if (nproc < 1) throw new IllegalArgumentException("--nproc must be >= 1, got " + nproc);
       if (nnodes < 1) throw new IllegalArgumentException("--nnodes must be >= 1, got " + nnodes);
       if (nodeRank < 0 || nodeRank >= nnodes) {
-        throw new IllegalArgumentException("--node-rank must be in [0, " + nnodes + "), got " + nodeRank);
+        throw new IllegalArgumentException(
+            "--node-rank must be in [0, " + nnodes + "), got " + nodeRank);
       }
-      if (masterPort < 0 || masterPort > 65535) throw new IllegalArgumentException("--master-port must be in 1..65535, got " + masterPort);
+      if (masterPort < 0 || masterPort > 65535)
+        throw new IllegalArgumentException("--master-port must be in 1..65535, got " + masterPort);
       if (masterPort == 0 && nnodes > 1) {
-        throw new IllegalArgumentException("a multi-node job needs an explicit --master-port that every node agrees on");
+        throw new IllegalArgumentException(
+            "a multi-node job needs an explicit --master-port that every node agrees on");
       }
     }
   }
@@ -48,13 +53,17 @@ public final class LocalLauncher {
     this.err = err;
   }
 
-  /** Runs {@code command} (a full command line) once per local rank and returns the job's exit code. */
+  /**
+   * Runs {@code command} (a full command line) once per local rank and returns the job's exit code.
+   */
   public int run(List<String> command) throws InterruptedException {
     int port = spec.masterPort() > 0 ? spec.masterPort() : freePort();
     int world = spec.nnodes() * spec.nproc();
     List<Process> procs = new ArrayList<>();
     List<Thread> pumps = new ArrayList<>();
-    Thread hook = Thread.ofPlatform().unstarted(() -> procs.forEach(Process::destroy)); // Ctrl-C stops the ranks too
+    Thread hook =
+        Thread.ofPlatform()
+            .unstarted(() -> procs.forEach(Process::destroy)); // Ctrl-C stops the ranks too
     Runtime.getRuntime().addShutdownHook(hook);
     try {
       for (int local = 0; local < spec.nproc(); local++) {
@@ -66,7 +75,13 @@ public final class LocalLauncher {
           p = pb.start();
         } catch (IOException e) {
           stopAll(procs);
-          err.println("fasterdit launch: cannot start rank " + rank + " (" + command.get(0) + "): " + e.getMessage());
+          err.println(
+              "fasterdit launch: cannot start rank "
+                  + rank
+                  + " ("
+                  + command.get(0)
+                  + "): "
+                  + e.getMessage());
           return 1;
         }
         procs.add(p);
@@ -95,9 +110,12 @@ public final class LocalLauncher {
     env.put("GROUP_RANK", Integer.toString(spec.nodeRank()));
     env.put("MASTER_ADDR", spec.masterAddr());
     env.put("MASTER_PORT", Integer.toString(port));
-    // N processes each using every core would fight over them: give each its share, keeping smaller explicit values
-    int threads = spec.threadsPerProc() > 0 ? spec.threadsPerProc()
-        : Math.max(1, Runtime.getRuntime().availableProcessors() / spec.nproc());
+    // N processes each using every core would fight over them: give each its share, keeping smaller
+    // explicit values
+    int threads =
+        spec.threadsPerProc() > 0
+            ? spec.threadsPerProc()
+            : Math.max(1, Runtime.getRuntime().availableProcessors() / spec.nproc());
     for (String v : List.of("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "FASTERDIT_TORCH_THREADS")) {
       env.put(v, Integer.toString(Math.min(threads, positive(System.getenv(v), threads))));
     }
@@ -127,8 +145,13 @@ public final class LocalLauncher {
         int code = p.exitValue();
         if (code != 0) {
           int running = (int) procs.stream().filter(Process::isAlive).count();
-          err.printf(Locale.ROOT, "fasterdit launch: rank %d exited with code %d%s; stopping the other %d running rank(s)%n",
-              base + i, code, describe(code), running);
+          err.printf(
+              Locale.ROOT,
+              "fasterdit launch: rank %d exited with code %d%s; stopping the other %d running rank(s)%n",
+              base + i,
+              code,
+              describe(code),
+              running);
           stopAll(procs);
           return code > 0 && code < 256 ? code : 1;
         }
@@ -155,17 +178,22 @@ public final class LocalLauncher {
 
   private static Thread pump(InputStream in, PrintStream to, int rank) {
     String prefix = "[rank " + rank + "] ";
-    return Thread.ofPlatform().daemon().name("fasterdit-launch-rank" + rank).start(() -> {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-        for (String line; (line = r.readLine()) != null; ) {
-          synchronized (to) {
-            to.println(prefix + line);
-          }
-        }
-      } catch (IOException e) {
-        // the child went away; its exit code tells the story
-      }
-    });
+    return Thread.ofPlatform()
+        .daemon()
+        .name("fasterdit-launch-rank" + rank)
+        .start(
+            () -> {
+              try (BufferedReader r =
+                  new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null; ) {
+                  synchronized (to) {
+                    to.println(prefix + line);
+                  }
+                }
+              } catch (IOException e) {
+                // the child went away; its exit code tells the story
+              }
+            });
   }
 
   static int freePort() {
@@ -173,7 +201,8 @@ public final class LocalLauncher {
       s.setReuseAddress(true);
       return s.getLocalPort();
     } catch (IOException e) {
-      throw new IllegalStateException("cannot find a free TCP port for the rendezvous: " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "cannot find a free TCP port for the rendezvous: " + e.getMessage(), e);
     }
   }
 }

@@ -7,10 +7,11 @@ import org.bytedeco.pytorch.Store;
 import org.bytedeco.pytorch.nccl.ProcessGroupNCCL;
 
 /**
- * NCCL, the backend for CUDA tensors. The Java classes of {@code org.bytedeco.pytorch.nccl} ship in the common presets
- * jar, so this compiles against the CPU build; their native library ({@code libjnitorch_nccl}) only ships with the GPU
- * natives ({@code -Pcuda}, classifier {@code linux-x86_64-gpu}). On the CPU build the first use fails while linking,
- * which {@link #create} turns into a message saying what to install. Not exercised by the CPU tests.
+ * NCCL, the backend for CUDA tensors. The Java classes of {@code org.bytedeco.pytorch.nccl} ship in
+ * the common presets jar, so this compiles against the CPU build; their native library ({@code
+ * libjnitorch_nccl}) only ships with the GPU natives ({@code -Pcuda}, classifier {@code
+ * linux-x86_64-gpu}). On the CPU build the first use fails while linking, which {@link #create}
+ * turns into a message saying what to install. Not exercised by the CPU tests.
  */
 final class NcclBackend {
   private NcclBackend() {}
@@ -21,10 +22,14 @@ final class NcclBackend {
       opts.timeout(new Milliseconds(timeout.toMillis()));
       return new ProcessGroupNCCL(store, rank, world, opts);
     } catch (LinkageError e) {
-      // UnsatisfiedLinkError, or NoClassDefFoundError / ExceptionInInitializerError after a failed first load
-      throw new IllegalStateException("NCCL is not available in this build: the LibTorch natives on the classpath are "
-          + "the CPU build (no libjnitorch_nccl). Multi-GPU training needs the GPU build: mvn -Pcuda install (classifier "
-          + "linux-x86_64-gpu) on a machine with CUDA; or train on the CPU with Gloo (--device=cpu). Cause: " + e, e);
+      // UnsatisfiedLinkError, or NoClassDefFoundError / ExceptionInInitializerError after a failed
+      // first load
+      throw new IllegalStateException(
+          "NCCL is not available in this build: the LibTorch natives on the classpath are "
+              + "the CPU build (no libjnitorch_nccl). Multi-GPU training needs the GPU build: mvn -Pcuda install (classifier "
+              + "linux-x86_64-gpu) on a machine with CUDA; or train on the CPU with Gloo (--device=cpu). Cause: "
+              + e,
+          e);
     }
   }
 }

@@ -24,11 +24,13 @@ public final class Classifier {
 
   /** Default location of a dataset's classifier. */
   public static Path defaultPath(String dataset) {
-    return Path.of("results", "classifiers", dataset.replaceAll("[^A-Za-z0-9_.-]", "_") + ".safetensors");
+    return Path.of(
+        "results", "classifiers", dataset.replaceAll("[^A-Za-z0-9_.-]", "_") + ".safetensors");
   }
 
   /** Adam (lr 1e-3) with random flips over {@code epochs} seeded epochs of the training split. */
-  public static FeatureNet train(Dataset train, int epochs, int batch, Device device, long seed, IntConsumer onStep) {
+  public static FeatureNet train(
+      Dataset train, int epochs, int batch, Device device, long seed, IntConsumer onStep) {
     FeatureNet net = new FeatureNet(train.channels(), train.numClasses(), device, seed);
     Map<String, Tensor> named = new LinkedHashMap<>(net.params().named());
     AdamW opt = new AdamW(named, 1e-3, 0.9, 0.999, 1e-8, 0);
@@ -45,8 +47,14 @@ public final class Classifier {
           y[i] = train.label(idx);
         }
         opt.zeroGrad();
-        Tensor logits = net.logits(HostRandom.onDevice(Tensors.ofFloats(x, batch, train.channels(), train.height(), train.width()), device));
-        torch.cross_entropy_loss(logits, HostRandom.onDevice(Tensors.ofLongs(y, batch), device)).backward();
+        Tensor logits =
+            net.logits(
+                HostRandom.onDevice(
+                    Tensors.ofFloats(x, batch, train.channels(), train.height(), train.width()),
+                    device));
+        torch
+            .cross_entropy_loss(logits, HostRandom.onDevice(Tensors.ofLongs(y, batch), device))
+            .backward();
         opt.step();
       }
       onStep.accept(s + 1);
@@ -68,7 +76,8 @@ public final class Classifier {
   /** Features (N, 128) and predicted classes of (N, C, H, W) images in [-1, 1]. */
   public record Outputs(double[][] features, int[] predictions) {}
 
-  public static Outputs apply(FeatureNet net, float[] x, int n, int c, int h, int w, Device device) {
+  public static Outputs apply(
+      FeatureNet net, float[] x, int n, int c, int h, int w, Device device) {
     double[][] feats = new double[n][];
     int[] pred = new int[n];
     int per = c * h * w, batch = 256;
@@ -83,9 +92,11 @@ public final class Classifier {
           float[] lv = Tensors.toFloats(net.logits(xt));
           for (int i = 0; i < m; i++) {
             feats[from + i] = new double[FeatureNet.FEATURES];
-            for (int j = 0; j < FeatureNet.FEATURES; j++) feats[from + i][j] = fv[i * FeatureNet.FEATURES + j];
+            for (int j = 0; j < FeatureNet.FEATURES; j++)
+              feats[from + i][j] = fv[i * FeatureNet.FEATURES + j];
             int best = 0;
-            for (int k = 1; k < net.classes(); k++) if (lv[i * net.classes() + k] > lv[i * net.classes() + best]) best = k;
+            for (int k = 1; k < net.classes(); k++)
+              if (lv[i * net.classes() + k] > lv[i * net.classes() + best]) best = k;
             pred[from + i] = best;
           }
         }
@@ -113,7 +124,8 @@ public final class Classifier {
       try {
         java.nio.file.Files.createDirectories(file.toAbsolutePath().getParent());
       } catch (java.io.IOException e) {
-        throw new IllegalArgumentException("cannot create " + file.getParent() + ": " + e.getMessage());
+        throw new IllegalArgumentException(
+            "cannot create " + file.getParent() + ": " + e.getMessage());
       }
       SafeTensors.write(file, host, md);
     }
@@ -121,15 +133,20 @@ public final class Classifier {
 
   public static FeatureNet load(Path file, Device device) {
     if (!java.nio.file.Files.exists(file)) {
-      throw new IllegalArgumentException("no classifier at " + file + ": run ./fasterdit train-classifier first");
+      throw new IllegalArgumentException(
+          "no classifier at " + file + ": run ./fasterdit train-classifier first");
     }
     try (Arena arena = Arena.ofConfined()) {
       var f = SafeTensors.read(file, arena);
       if (!"fasterdit-feature-net".equals(f.metadata().get("kind"))) {
         throw new IllegalArgumentException(file + " is not a fasterdit feature network");
       }
-      FeatureNet net = new FeatureNet(Integer.parseInt(f.metadata().get("channels")),
-          Integer.parseInt(f.metadata().get("classes")), device, 0);
+      FeatureNet net =
+          new FeatureNet(
+              Integer.parseInt(f.metadata().get("channels")),
+              Integer.parseInt(f.metadata().get("classes")),
+              device,
+              0);
       Map<String, Tensor> views = new LinkedHashMap<>();
       try (var scope = NativeScope.open()) {
         f.tensors().forEach((k, v) -> views.put(k, Tensors.view(v)));

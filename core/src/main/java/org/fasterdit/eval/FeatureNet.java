@@ -10,10 +10,10 @@ import org.fasterdit.model.Params;
 import org.fasterdit.model.WeightInit;
 
 /**
- * The project's own feature network for quality measurement on small datasets: three 3x3 conv + ReLU stages
- * (32, 64, 128 channels; 2x2 max-pool after the first two), global average pooling to a 128-d feature, and a linear
- * classifier. The Frechet distance is computed on the 128-d features (FD-dataset, not FID: the network is ours,
- * trained on the dataset itself).
+ * The project's own feature network for quality measurement on small datasets: three 3x3 conv +
+ * ReLU stages (32, 64, 128 channels; 2x2 max-pool after the first two), global average pooling to a
+ * 128-d feature, and a linear classifier. The Frechet distance is computed on the 128-d features
+ * (FD-dataset, not FID: the network is ours, trained on the dataset itself).
  */
 public final class FeatureNet implements AutoCloseable {
   public static final int FEATURES = 128;
@@ -54,8 +54,26 @@ public final class FeatureNet implements AutoCloseable {
   public Tensor features(Tensor x) {
     Tensor h = x;
     for (int i = 0; i < 3; i++) {
-      h = torch.conv2d(h, convW[i], new TensorOptional(convB[i]), new long[] {1, 1}, new long[] {1, 1}, new long[] {1, 1}, 1).relu();
-      if (i < 2) h = torch.max_pool2d(h, new long[] {2, 2}, new long[] {2, 2}, new long[] {0, 0}, new long[] {1, 1}, false);
+      h =
+          torch
+              .conv2d(
+                  h,
+                  convW[i],
+                  new TensorOptional(convB[i]),
+                  new long[] {1, 1},
+                  new long[] {1, 1},
+                  new long[] {1, 1},
+                  1)
+              .relu();
+      if (i < 2)
+        h =
+            torch.max_pool2d(
+                h,
+                new long[] {2, 2},
+                new long[] {2, 2},
+                new long[] {0, 0},
+                new long[] {1, 1},
+                false);
     }
     return h.mean(2, 3); // (N, 128)
   }
@@ -68,7 +86,8 @@ public final class FeatureNet implements AutoCloseable {
   public void load(Map<String, Tensor> weights) {
     var check = org.fasterdit.model.StateDictCheck.verify(params.named(), weights);
     check.throwIfBad();
-    try (var g = org.fasterdit.torch.NoGrad.on(); var s = org.fasterdit.torch.NativeScope.open()) {
+    try (var g = org.fasterdit.torch.NoGrad.on();
+        var s = org.fasterdit.torch.NativeScope.open()) {
       params.named().forEach((k, t) -> t.copy_(weights.get(k)));
     }
   }

@@ -1,6 +1,9 @@
 package org.fasterdit.eval;
 
-/** Cyclic Jacobi eigen-decomposition of a real symmetric matrix (exact to rounding; fine for d of a few hundred). */
+/**
+ * Cyclic Jacobi eigen-decomposition of a real symmetric matrix (exact to rounding; fine for d of a
+ * few hundred).
+ */
 final class Jacobi {
   private Jacobi() {}
 

@@ -14,8 +14,9 @@ import org.fasterdit.torch.Scalars;
 import org.fasterdit.torch.Tensors;
 
 /**
- * Samplers for DDPM models: ancestral sampling with the learned variance (DiT's default, 250 respaced steps) and
- * deterministic DDIM (eta = 0). The model sees the original timestep index of each respaced step.
+ * Samplers for DDPM models: ancestral sampling with the learned variance (DiT's default, 250
+ * respaced steps) and deterministic DDIM (eta = 0). The model sees the original timestep index of
+ * each respaced step.
  */
 public final class DdpmSampler {
   private final DdpmSchedule schedule;
@@ -28,7 +29,8 @@ public final class DdpmSampler {
     this.clip = clipX0;
   }
 
-  public Tensor sample(DiT model, Tensor noise, Tensor y, Guidance g, HostRandom rng, IntConsumer onStep) {
+  public Tensor sample(
+      DiT model, Tensor noise, Tensor y, Guidance g, HostRandom rng, IntConsumer onStep) {
     Device d = model.device();
     DdpmPosterior post = new DdpmPosterior(schedule);
     int n = (int) noise.size(0);
@@ -43,7 +45,8 @@ public final class DdpmSampler {
           java.util.Arrays.fill(tf, schedule.timestepMap[i]);
           // path time for the guidance interval: 1 = data, 0 = noise, as for flow models
           double pathTime = 1 - schedule.timestepMap[i] / 999.0;
-          Tensor out = g.predict(model, x, HostRandom.onDevice(Tensors.ofFloats(tf, n), d), y, pathTime);
+          Tensor out =
+              g.predict(model, x, HostRandom.onDevice(Tensors.ofFloats(tf, n), d), y, pathTime);
           Tensor next;
           if (out.size(1) == 2 * c) {
             Tensor[] mv = post.modelMeanLogVar(out, x, idx, clip, d);
@@ -51,7 +54,11 @@ public final class DdpmSampler {
           } else {
             // fixed-variance model (epsilon only): use the posterior variance
             Tensor x0 = post.predictX0(x, out, idx, d);
-            if (clip) x0 = x0.clamp(new org.bytedeco.pytorch.ScalarOptional(Scalars.of(-1.0)), new org.bytedeco.pytorch.ScalarOptional(Scalars.of(1.0)));
+            if (clip)
+              x0 =
+                  x0.clamp(
+                      new org.bytedeco.pytorch.ScalarOptional(Scalars.of(-1.0)),
+                      new org.bytedeco.pytorch.ScalarOptional(Scalars.of(1.0)));
             Tensor[] tm = post.trueMeanLogVar(x0, x, idx, d);
             next = ddim ? ddimStep(post, x, x0, idx, d) : ancestral(tm[0], tm[1], i, rng, d);
           }

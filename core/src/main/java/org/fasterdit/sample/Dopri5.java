@@ -7,8 +7,9 @@ import org.fasterdit.torch.NativeScope;
 import org.fasterdit.torch.Scalars;
 
 /**
- * Adaptive Dormand-Prince 5(4) with the standard Butcher tableau, error per element scaled by atol + rtol |x|
- * (RMS norm), step-size control with safety 0.9 and growth bounded to [0.2, 10]: the default ODE solver of SiT.
+ * Adaptive Dormand-Prince 5(4) with the standard Butcher tableau, error per element scaled by atol
+ * + rtol |x| (RMS norm), step-size control with safety 0.9 and growth bounded to [0.2, 10]: the
+ * default ODE solver of SiT.
  */
 final class Dopri5 {
   interface Field {
@@ -25,8 +26,12 @@ final class Dopri5 {
     {9017.0 / 3168, -355.0 / 33, 46732.0 / 5247, 49.0 / 176, -5103.0 / 18656},
     {35.0 / 384, 0, 500.0 / 1113, 125.0 / 192, -2187.0 / 6784, 11.0 / 84}
   };
-  private static final double[] B5 = {35.0 / 384, 0, 500.0 / 1113, 125.0 / 192, -2187.0 / 6784, 11.0 / 84, 0};
-  private static final double[] B4 = {5179.0 / 57600, 0, 7571.0 / 16695, 393.0 / 640, -92097.0 / 339200, 187.0 / 2100, 1.0 / 40};
+  private static final double[] B5 = {
+    35.0 / 384, 0, 500.0 / 1113, 125.0 / 192, -2187.0 / 6784, 11.0 / 84, 0
+  };
+  private static final double[] B4 = {
+    5179.0 / 57600, 0, 7571.0 / 16695, 393.0 / 640, -92097.0 / 339200, 187.0 / 2100, 1.0 / 40
+  };
 
   private final Field f;
   private final double atol, rtol;
@@ -37,7 +42,8 @@ final class Dopri5 {
     this.rtol = rtol;
   }
 
-  Tensor integrate(DiT model, Guidance g, Tensor x, Tensor y, double t0, double t1, IntConsumer onStep) {
+  Tensor integrate(
+      DiT model, Guidance g, Tensor x, Tensor y, double t0, double t1, IntConsumer onStep) {
     double t = t0, h = (t1 - t0) / 20;
     int evals = 0, rejected = 0;
     x = NativeScope.retain(x.clone());
@@ -47,7 +53,8 @@ final class Dopri5 {
         Tensor[] k = new Tensor[7];
         for (int i = 0; i < 7; i++) {
           Tensor xi = x;
-          for (int j = 0; j < i; j++) if (A[i][j] != 0) xi = xi.add(k[j].mul(Scalars.of(h * A[i][j])));
+          for (int j = 0; j < i; j++)
+            if (A[i][j] != 0) xi = xi.add(k[j].mul(Scalars.of(h * A[i][j])));
           k[i] = f.at(model, g, xi, t + C[i] * h, y);
         }
         evals += 6;
@@ -55,7 +62,8 @@ final class Dopri5 {
         for (int i = 0; i < 7; i++) {
           if (B5[i] != 0) x5 = x5.add(k[i].mul(Scalars.of(h * B5[i])));
           double e = B5[i] - B4[i];
-          if (e != 0) err = err == null ? k[i].mul(Scalars.of(h * e)) : err.add(k[i].mul(Scalars.of(h * e)));
+          if (e != 0)
+            err = err == null ? k[i].mul(Scalars.of(h * e)) : err.add(k[i].mul(Scalars.of(h * e)));
         }
         Tensor tol = x.abs().maximum(x5.abs()).mul(Scalars.of(rtol)).add(Scalars.of(atol));
         double errNorm = err.div(tol).square().mean().sqrt().item_double();
@@ -70,7 +78,8 @@ final class Dopri5 {
         }
         double factor = errNorm == 0 ? 10 : 0.9 * Math.pow(errNorm, -0.2);
         h *= Math.min(10, Math.max(0.2, factor));
-        if (rejected > 10_000) throw new IllegalStateException("dopri5: step size collapsed; loosen atol/rtol");
+        if (rejected > 10_000)
+          throw new IllegalStateException("dopri5: step size collapsed; loosen atol/rtol");
       }
     }
     return NativeScope.handBack(x);

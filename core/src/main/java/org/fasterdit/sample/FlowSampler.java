@@ -14,13 +14,19 @@ import org.fasterdit.torch.Scalars;
 import org.fasterdit.torch.Tensors;
 
 /**
- * Samplers for flow models, integrating dx/dt = v(x, t) from noise (t = 0) to data (t = 1): fixed-step Euler and
- * Heun, adaptive Dormand-Prince 5(4) ("dopri5"), and the SDE with Euler-Maruyama (diffusion coefficient sigma_t, last
- * step a plain mean step of size 0.04 as SiT does). Noise- and score-predicting models are converted to velocity.
- * An optional time shift s > 1 spends more steps near the noise end: 1 - t' = s(1 - t) / (1 + (s - 1)(1 - t)).
+ * Samplers for flow models, integrating dx/dt = v(x, t) from noise (t = 0) to data (t = 1):
+ * fixed-step Euler and Heun, adaptive Dormand-Prince 5(4) ("dopri5"), and the SDE with
+ * Euler-Maruyama (diffusion coefficient sigma_t, last step a plain mean step of size 0.04 as SiT
+ * does). Noise- and score-predicting models are converted to velocity. An optional time shift s > 1
+ * spends more steps near the noise end: 1 - t' = s(1 - t) / (1 + (s - 1)(1 - t)).
  */
 public final class FlowSampler {
-  public enum Method { EULER, HEUN, DOPRI5, SDE }
+  public enum Method {
+    EULER,
+    HEUN,
+    DOPRI5,
+    SDE
+  }
 
   private final FlowPath path;
   private final Prediction prediction;
@@ -28,7 +34,14 @@ public final class FlowSampler {
   private final int steps;
   private final double shift, atol, rtol;
 
-  public FlowSampler(FlowPath path, Prediction prediction, Method method, int steps, double shift, double atol, double rtol) {
+  public FlowSampler(
+      FlowPath path,
+      Prediction prediction,
+      Method method,
+      int steps,
+      double shift,
+      double atol,
+      double rtol) {
     if (steps < 1) throw new IllegalArgumentException("sampling steps must be >= 1, got " + steps);
     if (!(shift > 0)) throw new IllegalArgumentException("time shift must be > 0, got " + shift);
     this.path = path;
@@ -46,7 +59,9 @@ public final class FlowSampler {
       case "heun", "ode-heun" -> Method.HEUN;
       case "dopri5", "ode-dopri5", "ode" -> Method.DOPRI5;
       case "sde", "sde-euler", "euler-maruyama" -> Method.SDE;
-      default -> throw new IllegalArgumentException("unknown flow sampler '" + s + "': expected euler, heun, dopri5 or sde");
+      default ->
+          throw new IllegalArgumentException(
+              "unknown flow sampler '" + s + "': expected euler, heun, dopri5 or sde");
     };
   }
 
@@ -68,7 +83,8 @@ public final class FlowSampler {
     if (out.size(1) != c) out = out.narrow(1, 0, c);
     if (prediction == Prediction.VELOCITY) return out;
     double a = path.alpha(t), s = path.sigma(t), da = path.dAlpha(t), ds = path.dSigma(t);
-    Tensor eps = prediction == Prediction.NOISE ? out : out.mul(Scalars.of(-s)); // score = -eps / sigma
+    Tensor eps =
+        prediction == Prediction.NOISE ? out : out.mul(Scalars.of(-s)); // score = -eps / sigma
     // x = (x_t - s eps) / a, v = da x + ds eps
     return x.sub(eps.mul(Scalars.of(s))).mul(Scalars.of(da / a)).add(eps.mul(Scalars.of(ds)));
   }
@@ -78,12 +94,15 @@ public final class FlowSampler {
    * @param rng the stream for SDE noise (unused by ODE methods)
    * @param onStep called after each step with the number of model evaluations so far
    */
-  public Tensor sample(DiT model, Tensor noise, Tensor y, Guidance g, HostRandom rng, IntConsumer onStep) {
+  public Tensor sample(
+      DiT model, Tensor noise, Tensor y, Guidance g, HostRandom rng, IntConsumer onStep) {
     double[] lohi = path.interval(prediction);
     try (var ng = NoGrad.on()) {
       return switch (method) {
         case EULER, HEUN -> fixed(model, noise, y, g, lohi, onStep);
-        case DOPRI5 -> new Dopri5(this::velocityFn, atol, rtol).integrate(model, g, noise, y, lohi[0], lohi[1], onStep);
+        case DOPRI5 ->
+            new Dopri5(this::velocityFn, atol, rtol)
+                .integrate(model, g, noise, y, lohi[0], lohi[1], onStep);
         case SDE -> sde(model, noise, y, g, lohi, rng, onStep);
       };
     }
@@ -93,14 +112,16 @@ public final class FlowSampler {
     return velocity(model, g, x, t, y);
   }
 
-  private Tensor fixed(DiT model, Tensor x, Tensor y, Guidance g, double[] lohi, IntConsumer onStep) {
+  private Tensor fixed(
+      DiT model, Tensor x, Tensor y, Guidance g, double[] lohi, IntConsumer onStep) {
     int evals = 0;
     x = NativeScope.retain(x.clone());
     for (int i = 0; i < steps; i++) {
       double t0 = shifted(lohi[0] + (lohi[1] - lohi[0]) * i / steps);
       double t1 = shifted(lohi[0] + (lohi[1] - lohi[0]) * (i + 1) / steps);
       double h = t1 - t0;
-      try (var scope = NativeScope.open()) { // one scope per step: a forward's activations die with it
+      try (var scope =
+          NativeScope.open()) { // one scope per step: a forward's activations die with it
         Tensor v0 = velocity(model, g, x, t0, y);
         evals++;
         Tensor next = x.add(v0.mul(Scalars.of(h)));
@@ -116,22 +137,44 @@ public final class FlowSampler {
     return NativeScope.handBack(x);
   }
 
-  /** Euler-Maruyama on dx = [v + w/2 score] dt + sqrt(w) dW with w = sigma_t; the last stretch is a mean step. */
-  private Tensor sde(DiT model, Tensor x, Tensor y, Guidance g, double[] lohi, HostRandom rng, IntConsumer onStep) {
+  /**
+   * Euler-Maruyama on dx = [v + w/2 score] dt + sqrt(w) dW with w = sigma_t; the last stretch is a
+   * mean step.
+   */
+  private Tensor sde(
+      DiT model,
+      Tensor x,
+      Tensor y,
+      Guidance g,
+      double[] lohi,
+      HostRandom rng,
+      IntConsumer onStep) {
     double last = 0.04, lo = lohi[0], hi = Math.min(lohi[1], 1 - last);
     Device d = model.device();
     x = NativeScope.retain(x.clone());
     for (int i = 0; i < steps; i++) {
-      double t = shifted(lo + (hi - lo) * i / steps), tn = shifted(lo + (hi - lo) * (i + 1) / steps), h = tn - t;
+      double t = shifted(lo + (hi - lo) * i / steps),
+          tn = shifted(lo + (hi - lo) * (i + 1) / steps),
+          h = tn - t;
       try (var scope = NativeScope.open()) {
         Tensor v = velocity(model, g, x, t, y);
-        double a = path.alpha(t), s = path.sigma(t), da = path.dAlpha(t), ds = path.dSigma(t), w = s;
-        // eps from (x_t, v): x_t = a x0 + s eps, v = da x0 + ds eps  =>  eps = (a v - da x_t) / (a ds - da s)
-        Tensor eps = v.mul(Scalars.of(a)).sub(x.mul(Scalars.of(da))).div(Scalars.of(a * ds - da * s));
+        double a = path.alpha(t),
+            s = path.sigma(t),
+            da = path.dAlpha(t),
+            ds = path.dSigma(t),
+            w = s;
+        // eps from (x_t, v): x_t = a x0 + s eps, v = da x0 + ds eps  =>  eps = (a v - da x_t) / (a
+        // ds - da s)
+        Tensor eps =
+            v.mul(Scalars.of(a)).sub(x.mul(Scalars.of(da))).div(Scalars.of(a * ds - da * s));
         Tensor score = eps.div(Scalars.of(-s));
         Tensor drift = v.add(score.mul(Scalars.of(w / 2)));
-        Tensor dw = rng.gaussian(d, x.size(0), x.size(1), x.size(2), x.size(3)).mul(Scalars.of(Math.sqrt(Math.abs(h))));
-        x = NativeScope.swap(x, x.add(drift.mul(Scalars.of(h))).add(dw.mul(Scalars.of(Math.sqrt(w)))));
+        Tensor dw =
+            rng.gaussian(d, x.size(0), x.size(1), x.size(2), x.size(3))
+                .mul(Scalars.of(Math.sqrt(Math.abs(h))));
+        x =
+            NativeScope.swap(
+                x, x.add(drift.mul(Scalars.of(h))).add(dw.mul(Scalars.of(Math.sqrt(w)))));
       }
       onStep.accept(i + 1);
     }
@@ -143,7 +186,11 @@ public final class FlowSampler {
 
   @Override
   public String toString() {
-    return String.format(Locale.ROOT, "%s(steps=%d%s)", method.name().toLowerCase(Locale.ROOT), steps,
+    return String.format(
+        Locale.ROOT,
+        "%s(steps=%d%s)",
+        method.name().toLowerCase(Locale.ROOT),
+        steps,
         shift == 1 ? "" : ", shift=" + shift);
   }
 }

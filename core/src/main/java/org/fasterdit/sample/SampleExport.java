@@ -14,9 +14,9 @@ import org.fasterdit.io.Npy;
 import org.fasterdit.io.Npz;
 
 /**
- * Writes samples where evaluators expect them: {@code .npz} in the ADM evaluator layout ({@code arr_0} uint8
- * (N, H, W, C), plus {@code labels} int64), a {@code .png} grid, or for latent-space samples without a decoder,
- * {@code .npy} float32 (N, C, H, W).
+ * Writes samples where evaluators expect them: {@code .npz} in the ADM evaluator layout ({@code
+ * arr_0} uint8 (N, H, W, C), plus {@code labels} int64), a {@code .png} grid, or for latent-space
+ * samples without a decoder, {@code .npy} float32 (N, C, H, W).
  */
 public final class SampleExport {
   private SampleExport() {}
@@ -30,10 +30,17 @@ public final class SampleExport {
   public static String write(SampleSet s, Path out) {
     String name = out.getFileName().toString().toLowerCase(Locale.ROOT);
     if (name.endsWith(".npy") || !isImage(s)) {
-      Path target = name.endsWith(".npy") ? out : out.resolveSibling(stripExtension(out.getFileName().toString()) + ".npy");
+      Path target =
+          name.endsWith(".npy")
+              ? out
+              : out.resolveSibling(stripExtension(out.getFileName().toString()) + ".npy");
       Npy.write(target, HostTensor.ofFloats(new long[] {s.count(), s.c(), s.h(), s.w()}, s.x()));
-      return isImage(s) ? "wrote " + s.count() + " samples as float32 (N, C, H, W) to " + target
-          : "the model works in a " + s.c() + "-channel latent space and this tool has no decoder: wrote latents as float32 (N, C, H, W) to " + target;
+      return isImage(s)
+          ? "wrote " + s.count() + " samples as float32 (N, C, H, W) to " + target
+          : "the model works in a "
+              + s.c()
+              + "-channel latent space and this tool has no decoder: wrote latents as float32 (N, C, H, W) to "
+              + target;
     }
     if (name.endsWith(".png")) {
       writeGrid(s, out, (int) Math.ceil(Math.sqrt(s.count())));
@@ -41,12 +48,20 @@ public final class SampleExport {
     }
     if (name.endsWith(".npz")) {
       Map<String, HostTensor> m = new LinkedHashMap<>();
-      m.put("arr_0", HostTensor.ofBytes(DType.U8, new long[] {s.count(), s.h(), s.w(), s.c()}, s.toUint8Nhwc()));
+      m.put(
+          "arr_0",
+          HostTensor.ofBytes(
+              DType.U8, new long[] {s.count(), s.h(), s.w(), s.c()}, s.toUint8Nhwc()));
       m.put("labels", HostTensor.ofLongs(new long[] {s.count()}, s.labels()));
       Npz.write(out, m); // atomic
-      return "wrote " + s.count() + " samples to " + out + " (arr_0 uint8 (N,H,W,C) + labels, ADM evaluator layout)";
+      return "wrote "
+          + s.count()
+          + " samples to "
+          + out
+          + " (arr_0 uint8 (N,H,W,C) + labels, ADM evaluator layout)";
     }
-    throw new IllegalArgumentException("unknown output format for " + out + ": use .npz, .png or .npy");
+    throw new IllegalArgumentException(
+        "unknown output format for " + out + ": use .npz, .png or .npy");
   }
 
   /** A grid with {@code cols} columns, each sample scaled up to at least 64 pixels for viewing. */
@@ -54,20 +69,25 @@ public final class SampleExport {
     byte[] px = s.toUint8Nhwc();
     int rows = (s.count() + cols - 1) / cols;
     int scale = Math.max(1, 64 / s.h()), cell = s.h() * scale + 2;
-    BufferedImage img = new BufferedImage(cols * cell + 2, rows * cell + 2, BufferedImage.TYPE_INT_RGB);
+    BufferedImage img =
+        new BufferedImage(cols * cell + 2, rows * cell + 2, BufferedImage.TYPE_INT_RGB);
     for (int i = 0; i < s.count(); i++) {
       int ox = 2 + (i % cols) * cell, oy = 2 + (i / cols) * cell;
       for (int y = 0; y < s.h() * scale; y++) {
         for (int x = 0; x < s.w() * scale; x++) {
           int base = ((i * s.h() + y / scale) * s.w() + x / scale) * s.c();
-          int r = px[base] & 0xFF, g = s.c() == 3 ? px[base + 1] & 0xFF : r, b = s.c() == 3 ? px[base + 2] & 0xFF : r;
+          int r = px[base] & 0xFF,
+              g = s.c() == 3 ? px[base + 1] & 0xFF : r,
+              b = s.c() == 3 ? px[base + 2] & 0xFF : r;
           img.setRGB(ox + x, oy + y, (r << 16) | (g << 8) | b);
         }
       }
     }
-    AtomicFiles.writeStream(out, stream -> {
-      if (!ImageIO.write(img, "png", stream)) throw new IOException("no PNG writer");
-    });
+    AtomicFiles.writeStream(
+        out,
+        stream -> {
+          if (!ImageIO.write(img, "png", stream)) throw new IOException("no PNG writer");
+        });
   }
 
   private static String stripExtension(String n) {

@@ -13,8 +13,9 @@ import org.fasterdit.torch.Tensors;
 import org.fasterdit.train.TrainConfig;
 
 /**
- * Turns a trained model into samples: batches of noise and labels drawn from the seed (so a run is reproducible and
- * independent of the batch size), the configured sampler, and the exact inverse of the training std modulation.
+ * Turns a trained model into samples: batches of noise and labels drawn from the seed (so a run is
+ * reproducible and independent of the batch size), the configured sampler, and the exact inverse of
+ * the training std modulation.
  */
 public final class SampleGenerator {
   private final DiT model;
@@ -27,17 +28,21 @@ public final class SampleGenerator {
     this.modulation = modulation;
   }
 
-  /** @param onBatch called with the number of samples finished so far */
+  /**
+   * @param onBatch called with the number of samples finished so far
+   */
   public SampleSet generate(SampleSpec spec, IntConsumer onBatch) {
     var mc = model.config();
     int c = mc.inChannels(), s = mc.inputSize(), per = c * s * s;
     if (spec.fixedClass() >= mc.numClasses()) {
-      throw new IllegalArgumentException("--class " + spec.fixedClass() + " but the model has " + mc.numClasses() + " classes");
+      throw new IllegalArgumentException(
+          "--class " + spec.fixedClass() + " but the model has " + mc.numClasses() + " classes");
     }
     float[] all = new float[Math.multiplyExact(spec.count(), per)];
     long[] labels = new long[spec.count()];
     HostRandom labelRng = HostRandom.forStep(spec.seed(), 0, 7, 0);
-    for (int i = 0; i < labels.length; i++) labels[i] = spec.fixedClass() >= 0 ? spec.fixedClass() : labelRng.nextInt(mc.numClasses());
+    for (int i = 0; i < labels.length; i++)
+      labels[i] = spec.fixedClass() >= 0 ? spec.fixedClass() : labelRng.nextInt(mc.numClasses());
     Device d = model.device();
     for (int from = 0; from < spec.count(); from += spec.batch()) {
       int n = Math.min(spec.batch(), spec.count() - from);
@@ -63,17 +68,27 @@ public final class SampleGenerator {
     if (train.objective().equals("ddpm")) {
       if (name.equals("auto")) name = "ddpm";
       if (!name.equals("ddpm") && !name.equals("ddim")) {
-        throw new IllegalArgumentException("sampler '" + spec.sampler() + "' does not apply to a DDPM model: use ddpm or ddim");
+        throw new IllegalArgumentException(
+            "sampler '" + spec.sampler() + "' does not apply to a DDPM model: use ddpm or ddim");
       }
       DdpmSchedule full = DdpmSchedule.of(train.betaSchedule(), train.diffusionSteps());
-      return new DdpmSampler(full, spec.steps(), name.equals("ddim"), false).sample(model, noise, y, spec.guidance(), rng, k -> {});
+      return new DdpmSampler(full, spec.steps(), name.equals("ddim"), false)
+          .sample(model, noise, y, spec.guidance(), rng, k -> {});
     }
     if (name.equals("auto")) name = "euler";
     if (name.equals("ddpm") || name.equals("ddim")) {
-      throw new IllegalArgumentException("sampler '" + name + "' needs a DDPM model: use euler, heun, dopri5 or sde");
+      throw new IllegalArgumentException(
+          "sampler '" + name + "' needs a DDPM model: use euler, heun, dopri5 or sde");
     }
-    FlowSampler fs = new FlowSampler(train.path(), train.prediction(), FlowSampler.parseMethod(name), spec.steps(),
-        spec.shift(), 1e-6, 1e-3);
+    FlowSampler fs =
+        new FlowSampler(
+            train.path(),
+            train.prediction(),
+            FlowSampler.parseMethod(name),
+            spec.steps(),
+            spec.shift(),
+            1e-6,
+            1e-3);
     return fs.sample(model, noise, y, spec.guidance(), rng, k -> {});
   }
 }

@@ -13,10 +13,17 @@ import org.fasterdit.train.Checkpoint;
 import org.fasterdit.train.ConfigResolver;
 import org.fasterdit.train.TrainConfig;
 
-/** A model loaded from a training checkpoint with everything sampling needs: weights, config, data statistics. */
-public record TrainedModel(DiT model, TrainConfig config, StdModulation modulation, long step, Path file) implements AutoCloseable {
+/**
+ * A model loaded from a training checkpoint with everything sampling needs: weights, config, data
+ * statistics.
+ */
+public record TrainedModel(
+    DiT model, TrainConfig config, StdModulation modulation, long step, Path file)
+    implements AutoCloseable {
 
-  /** @param weights "ema" (default for sampling) or "model" */
+  /**
+   * @param weights "ema" (default for sampling) or "model"
+   */
   public static TrainedModel load(Path fileOrDir, String weights, String device) {
     Path file = Checkpoint.resolveLatest(fileOrDir);
     try (Arena arena = Arena.ofConfined()) {
@@ -26,7 +33,12 @@ public record TrainedModel(DiT model, TrainConfig config, StdModulation modulati
       TrainConfig cfg = ConfigResolver.resolve(null, kv);
       Device d = Devices.resolve(device);
       DiT model = CheckpointLoader.load(c.group(weights), c.meta().model(), d);
-      return new TrainedModel(model, cfg, new StdModulation(cfg.stdMode(), cfg.targetStd(), c.meta().stats()), c.meta().step(), file);
+      return new TrainedModel(
+          model,
+          cfg,
+          new StdModulation(cfg.stdMode(), cfg.targetStd(), c.meta().stats()),
+          c.meta().step(),
+          file);
     }
   }
 

@@ -3,17 +3,21 @@ package org.fasterdit.snr;
 import java.util.Arrays;
 
 /**
- * One SNR PDF: the density of log SNR (natural log) at each grid point, for one data std.
- * Arrays are copied in and out so a curve cannot change after it is made.
+ * One SNR PDF: the density of log SNR (natural log) at each grid point, for one data std. Arrays
+ * are copied in and out so a curve cannot change after it is made.
  */
 public record Curve(double dataStd, double[] logSnr, double[] density) {
   public Curve {
     if (!(dataStd > 0) || Double.isInfinite(dataStd)) {
-      throw new IllegalArgumentException("curve data std must be positive and finite, got " + dataStd);
+      throw new IllegalArgumentException(
+          "curve data std must be positive and finite, got " + dataStd);
     }
     if (logSnr == null || density == null || logSnr.length != density.length || logSnr.length < 2) {
-      throw new IllegalArgumentException("curve needs equal-length log SNR and density arrays of >= 2 points, got "
-          + (logSnr == null ? "null" : logSnr.length) + " and " + (density == null ? "null" : density.length));
+      throw new IllegalArgumentException(
+          "curve needs equal-length log SNR and density arrays of >= 2 points, got "
+              + (logSnr == null ? "null" : logSnr.length)
+              + " and "
+              + (density == null ? "null" : density.length));
     }
     logSnr = logSnr.clone();
     density = density.clone();
@@ -33,7 +37,9 @@ public record Curve(double dataStd, double[] logSnr, double[] density) {
     return logSnr.length;
   }
 
-  /** Trapezoid integral of the density over the grid: ~1 when the grid holds (nearly) all the mass. */
+  /**
+   * Trapezoid integral of the density over the grid: ~1 when the grid holds (nearly) all the mass.
+   */
   public double integral() {
     double sum = 0;
     for (int i = 1; i < logSnr.length; i++) {
@@ -56,7 +62,9 @@ public record Curve(double dataStd, double[] logSnr, double[] density) {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof Curve c && c.dataStd == dataStd && Arrays.equals(c.logSnr, logSnr)
+    return o instanceof Curve c
+        && c.dataStd == dataStd
+        && Arrays.equals(c.logSnr, logSnr)
         && Arrays.equals(c.density, density);
   }
 

@@ -3,17 +3,18 @@ package org.fasterdit.snr;
 import java.util.Arrays;
 
 /**
- * Discrete DDPM schedules in the DiT convention: integer t = 0..T-1, t = T-1 the noisiest.
- * alpha_t = sqrt(abar_t), sigma_t = sqrt(1 - abar_t), abar_t = prod_{i <= t} (1 - beta_i).
+ * Discrete DDPM schedules in the DiT convention: integer t = 0..T-1, t = T-1 the noisiest. alpha_t
+ * = sqrt(abar_t), sigma_t = sqrt(1 - abar_t), abar_t = prod_{i <= t} (1 - beta_i).
  *
  * <ul>
- *   <li>{@code ddpm-linear}: beta linear from 1e-4 * (1000/T) to 0.02 * (1000/T) (the scale keeps the total noise
- *       comparable when T differs from 1000);
- *   <li>{@code ddpm-cosine}: f(t) = cos^2(((t/T) + 0.008) / 1.008 * pi/2), beta_i = min(1 - f(i+1)/f(i), 0.999), the
- *       cap avoiding a singular last step where f reaches 0.
+ *   <li>{@code ddpm-linear}: beta linear from 1e-4 * (1000/T) to 0.02 * (1000/T) (the scale keeps
+ *       the total noise comparable when T differs from 1000);
+ *   <li>{@code ddpm-cosine}: f(t) = cos^2(((t/T) + 0.008) / 1.008 * pi/2), beta_i = min(1 -
+ *       f(i+1)/f(i), 0.999), the cap avoiding a singular last step where f reaches 0.
  * </ul>
- * log SNR is kept per step in log space (ln abar - ln(1 - abar)) so the cleanest steps, where 1 - abar is ~1e-4,
- * lose no precision.
+ *
+ * log SNR is kept per step in log space (ln abar - ln(1 - abar)) so the cleanest steps, where 1 -
+ * abar is ~1e-4, lose no precision.
  */
 public final class DdpmSchedule implements NoiseSchedule {
   public static final String LINEAR = "ddpm-linear";
@@ -48,7 +49,8 @@ public final class DdpmSchedule implements NoiseSchedule {
       betas[i] = steps == 1 ? start : start + (end - start) * i / (steps - 1);
     }
     if (end >= 1) {
-      throw new IllegalArgumentException("ddpm-linear with T = " + steps + " would need beta_max = " + end + " >= 1");
+      throw new IllegalArgumentException(
+          "ddpm-linear with T = " + steps + " would need beta_max = " + end + " >= 1");
     }
     return new DdpmSchedule(LINEAR, betas);
   }
@@ -68,7 +70,8 @@ public final class DdpmSchedule implements NoiseSchedule {
   }
 
   private static void checkSteps(int steps) {
-    if (steps < 2) throw new IllegalArgumentException("DDPM needs at least 2 timesteps, got T = " + steps);
+    if (steps < 2)
+      throw new IllegalArgumentException("DDPM needs at least 2 timesteps, got T = " + steps);
   }
 
   @Override
@@ -110,7 +113,11 @@ public final class DdpmSchedule implements NoiseSchedule {
     int i = (int) t;
     if (i != t || i < 0 || i >= logAbar.length) {
       throw new IllegalArgumentException(
-          name + " schedule: t must be an integer in 0.." + (logAbar.length - 1) + " (T-1 = noisiest), got " + t);
+          name
+              + " schedule: t must be an integer in 0.."
+              + (logAbar.length - 1)
+              + " (T-1 = noisiest), got "
+              + t);
     }
     return i;
   }

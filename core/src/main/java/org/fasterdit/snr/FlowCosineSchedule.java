@@ -1,8 +1,8 @@
 package org.fasterdit.snr;
 
 /**
- * Flow-cosine, the GVP path of SiT: alpha = sin(pi t / 2), sigma = cos(pi t / 2) (t = 0 noise, t = 1 data), so
- * alpha^2 + sigma^2 = 1 and log SNR = 2 ln tan(pi t / 2).
+ * Flow-cosine, the GVP path of SiT: alpha = sin(pi t / 2), sigma = cos(pi t / 2) (t = 0 noise, t =
+ * 1 data), so alpha^2 + sigma^2 = 1 and log SNR = 2 ln tan(pi t / 2).
  */
 public record FlowCosineSchedule() implements ContinuousSchedule {
   public static final String NAME = "cosine";

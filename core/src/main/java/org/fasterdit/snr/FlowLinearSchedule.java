@@ -1,8 +1,8 @@
 package org.fasterdit.snr;
 
 /**
- * Rectified flow / flow-linear: alpha = t, sigma = 1 - t (t = 0 noise, t = 1 data). Then
- * log SNR = 2 logit(t), which is why logit-normal timesteps give a normal log-SNR PDF.
+ * Rectified flow / flow-linear: alpha = t, sigma = 1 - t (t = 0 noise, t = 1 data). Then log SNR =
+ * 2 logit(t), which is why logit-normal timesteps give a normal log-SNR PDF.
  */
 public record FlowLinearSchedule() implements ContinuousSchedule {
   public static final String NAME = "linear";

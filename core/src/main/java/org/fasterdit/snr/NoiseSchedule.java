@@ -3,17 +3,18 @@ package org.fasterdit.snr;
 import java.util.Locale;
 
 /**
- * A forward process x_t = alpha(t) x + sigma(t) eps, seen only through its coefficients, which is all the SNR-PDF
- * analysis needs.
+ * A forward process x_t = alpha(t) x + sigma(t) eps, seen only through its coefficients, which is
+ * all the SNR-PDF analysis needs.
  *
  * <p>Two families, because they use opposite time conventions and the PDF math differs:
+ *
  * <ul>
  *   <li>{@link ContinuousSchedule}: t in [0, 1], SiT convention (t = 0 is noise, t = 1 is data);
  *   <li>{@link DdpmSchedule}: integer t = 0..T-1, DiT convention (t = T-1 is the noisiest).
  * </ul>
  *
- * <p>The extended SNR (FasterDiT) includes the data's own std: SNR = alpha^2 sigma_d^2 / sigma^2, so
- * log SNR = 2 ln(alpha sigma_d / sigma). Everything uses the natural log.
+ * <p>The extended SNR (FasterDiT) includes the data's own std: SNR = alpha^2 sigma_d^2 / sigma^2,
+ * so log SNR = 2 ln(alpha sigma_d / sigma). Everything uses the natural log.
  */
 public sealed interface NoiseSchedule permits ContinuousSchedule, DdpmSchedule {
 
@@ -25,17 +26,21 @@ public sealed interface NoiseSchedule permits ContinuousSchedule, DdpmSchedule {
   double sigma(double t);
 
   /**
-   * log SNR for unit-std data (sigma_d = 1). Implementations compute it in log space rather than from
-   * {@link #alpha}/{@link #sigma}, so the ends of the path keep their precision.
+   * log SNR for unit-std data (sigma_d = 1). Implementations compute it in log space rather than
+   * from {@link #alpha}/{@link #sigma}, so the ends of the path keep their precision.
    */
   double logSnr(double t);
 
-  /** Extended log SNR for data of std {@code dataStd}: the unit-data value shifted by 2 ln sigma_d. */
+  /**
+   * Extended log SNR for data of std {@code dataStd}: the unit-data value shifted by 2 ln sigma_d.
+   */
   default double logSnr(double t, double dataStd) {
     return logSnr(t) + dataStdShift(dataStd);
   }
 
-  /** 2 ln sigma_d: how far scaling the data moves log SNR (the same for every t and every schedule). */
+  /**
+   * 2 ln sigma_d: how far scaling the data moves log SNR (the same for every t and every schedule).
+   */
   static double dataStdShift(double dataStd) {
     if (!(dataStd > 0) || Double.isInfinite(dataStd)) {
       throw new IllegalArgumentException("data std must be positive and finite, got " + dataStd);
@@ -45,14 +50,17 @@ public sealed interface NoiseSchedule permits ContinuousSchedule, DdpmSchedule {
 
   /** Parses "linear", "cosine", "vp", "ddpm-linear" or "ddpm-cosine" (DDPM ones with T = 1000). */
   static NoiseSchedule parse(String spec) {
-    if (spec == null) throw new IllegalArgumentException("noise schedule is missing: expected " + NAMES);
+    if (spec == null)
+      throw new IllegalArgumentException("noise schedule is missing: expected " + NAMES);
     return switch (spec.trim().toLowerCase(Locale.ROOT)) {
       case FlowLinearSchedule.NAME -> new FlowLinearSchedule();
       case FlowCosineSchedule.NAME -> new FlowCosineSchedule();
       case VpSchedule.NAME -> new VpSchedule();
       case DdpmSchedule.LINEAR -> DdpmSchedule.linear(DdpmSchedule.DEFAULT_STEPS);
       case DdpmSchedule.COSINE -> DdpmSchedule.cosine(DdpmSchedule.DEFAULT_STEPS);
-      default -> throw new IllegalArgumentException("unknown noise schedule '" + spec + "': expected " + NAMES);
+      default ->
+          throw new IllegalArgumentException(
+              "unknown noise schedule '" + spec + "': expected " + NAMES);
     };
   }
 

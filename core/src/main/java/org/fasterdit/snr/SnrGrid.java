@@ -1,15 +1,17 @@
 package org.fasterdit.snr;
 
 /**
- * Evenly spaced log-SNR points from {@code min} to {@code max} inclusive. Point i also stands for the bin
- * [x_i - step/2, x_i + step/2], which is how histograms (Monte Carlo, discrete DDPM) are put on the grid.
+ * Evenly spaced log-SNR points from {@code min} to {@code max} inclusive. Point i also stands for
+ * the bin [x_i - step/2, x_i + step/2], which is how histograms (Monte Carlo, discrete DDPM) are
+ * put on the grid.
  */
 public record SnrGrid(double min, double max, int points) {
   public static final SnrGrid DEFAULT = new SnrGrid(-20, 20, 801);
 
   public SnrGrid {
     if (!Double.isFinite(min) || !Double.isFinite(max) || !(min < max)) {
-      throw new IllegalArgumentException("log-SNR grid needs finite min < max, got min=" + min + " max=" + max);
+      throw new IllegalArgumentException(
+          "log-SNR grid needs finite min < max, got min=" + min + " max=" + max);
     }
     if (points < 2 || points > 10_000_000) {
       throw new IllegalArgumentException("log-SNR grid needs 2..10000000 points, got " + points);

@@ -4,32 +4,37 @@ import java.util.Objects;
 import java.util.random.RandomGenerator;
 
 /**
- * The probability density of l = log SNR (natural log, extended SNR with the data std) that training visits when
- * timesteps are drawn from a {@link TimestepDistribution} and pushed through a {@link NoiseSchedule}.
+ * The probability density of l = log SNR (natural log, extended SNR with the data std) that
+ * training visits when timesteps are drawn from a {@link TimestepDistribution} and pushed through a
+ * {@link NoiseSchedule}.
  *
- * <p><b>Continuous schedules:</b> l(t) is strictly increasing, so p(l) = p_T(t(l)) / (dl/dt at t(l)), with t(l)
- * found by bisection and dl/dt in closed form. Evaluated at each grid point; zero where the path never reaches l
- * (e.g. below about -10 for VP).
+ * <p><b>Continuous schedules:</b> l(t) is strictly increasing, so p(l) = p_T(t(l)) / (dl/dt at
+ * t(l)), with t(l) found by bisection and dl/dt in closed form. Evaluated at each grid point; zero
+ * where the path never reaches l (e.g. below about -10 for VP).
  *
- * <p><b>Discrete DDPM:</b> training visits T point masses (l_k, m_k), which have no density. To compare them with
- * the continuous paths, each point's mass is spread evenly over its own cell in l, from half way to its lower
- * neighbour to half way to its upper neighbour (the two end cells are made symmetric about their point), and
- * the grid value is that spread mass falling inside the grid bin [x - h/2, x + h/2], divided by h. Why this rather
- * than a kernel of fixed width: the steps are ~0.01 apart in l near 0 but ~1 apart at the clean end, and cells
- * adapt to both; the result integrates to exactly the total mass and, for uniform steps, approaches the
- * continuous-time limit 1 / (T |dl/dk|).
+ * <p><b>Discrete DDPM:</b> training visits T point masses (l_k, m_k), which have no density. To
+ * compare them with the continuous paths, each point's mass is spread evenly over its own cell in
+ * l, from half way to its lower neighbour to half way to its upper neighbour (the two end cells are
+ * made symmetric about their point), and the grid value is that spread mass falling inside the grid
+ * bin [x - h/2, x + h/2], divided by h. Why this rather than a kernel of fixed width: the steps are
+ * ~0.01 apart in l near 0 but ~1 apart at the clean end, and cells adapt to both; the result
+ * integrates to exactly the total mass and, for uniform steps, approaches the continuous-time limit
+ * 1 / (T |dl/dk|).
  *
- * <p><b>Monte Carlo:</b> draws timesteps, computes l, and histograms on the grid's bins. It shares nothing with the
- * analytic route but the schedule, so it is the independent check of it.
+ * <p><b>Monte Carlo:</b> draws timesteps, computes l, and histograms on the grid's bins. It shares
+ * nothing with the analytic route but the schedule, so it is the independent check of it.
  */
 public final class SnrPdf {
-  /** Trapezoid points over logit(t) for the moments: n spans up to 70 units, so steps are <= 0.0035. */
+  /**
+   * Trapezoid points over logit(t) for the moments: n spans up to 70 units, so steps are <= 0.0035.
+   */
   private static final int QUADRATURE_POINTS = 20_001;
 
   private SnrPdf() {}
 
   /** The SNR PDF on {@code grid} by the exact route described in the class comment. */
-  public static Curve analytic(NoiseSchedule schedule, TimestepDistribution dist, double dataStd, SnrGrid grid) {
+  public static Curve analytic(
+      NoiseSchedule schedule, TimestepDistribution dist, double dataStd, SnrGrid grid) {
     check(schedule, dist, grid);
     double shift = NoiseSchedule.dataStdShift(dataStd);
     double[] xs = grid.xs();
@@ -54,18 +59,25 @@ public final class SnrPdf {
   }
 
   /** Histogram density of {@code samples} draws of log SNR on the bins of {@code grid}. */
-  public static Curve monteCarlo(NoiseSchedule schedule, TimestepDistribution dist, double dataStd, SnrGrid grid,
-      int samples, RandomGenerator rng) {
+  public static Curve monteCarlo(
+      NoiseSchedule schedule,
+      TimestepDistribution dist,
+      double dataStd,
+      SnrGrid grid,
+      int samples,
+      RandomGenerator rng) {
     check(schedule, dist, grid);
     Objects.requireNonNull(rng, "random generator");
-    if (samples < 1) throw new IllegalArgumentException("Monte Carlo needs at least 1 sample, got " + samples);
+    if (samples < 1)
+      throw new IllegalArgumentException("Monte Carlo needs at least 1 sample, got " + samples);
     double shift = NoiseSchedule.dataStdShift(dataStd);
     long[] counts = new long[grid.points()];
     for (int i = 0; i < samples; i++) {
-      double l = switch (schedule) {
-        case ContinuousSchedule c -> c.logSnr(dist.sample(rng));
-        case DdpmSchedule d -> d.logSnr(dist.sampleStep(rng, d.steps()));
-      };
+      double l =
+          switch (schedule) {
+            case ContinuousSchedule c -> c.logSnr(dist.sample(rng));
+            case DdpmSchedule d -> d.logSnr(dist.sampleStep(rng, d.steps()));
+          };
       int bin = grid.binOf(l + shift);
       if (bin >= 0) counts[bin]++;
     }
@@ -76,16 +88,18 @@ public final class SnrPdf {
   }
 
   /** Probability that training visits log SNR in [lo, hi] (exact, not read off a grid). */
-  public static double massBetween(NoiseSchedule schedule, TimestepDistribution dist, double dataStd, double lo,
-      double hi) {
+  public static double massBetween(
+      NoiseSchedule schedule, TimestepDistribution dist, double dataStd, double lo, double hi) {
     Objects.requireNonNull(schedule, "noise schedule");
     Objects.requireNonNull(dist, "timestep distribution");
     if (Double.isNaN(lo) || Double.isNaN(hi) || lo > hi) {
-      throw new IllegalArgumentException("log-SNR window needs lo <= hi, got [" + lo + ", " + hi + "]");
+      throw new IllegalArgumentException(
+          "log-SNR window needs lo <= hi, got [" + lo + ", " + hi + "]");
     }
     double shift = NoiseSchedule.dataStdShift(dataStd);
     return switch (schedule) {
-      case ContinuousSchedule c -> dist.cdf(c.timeAtLogSnr(hi - shift)) - dist.cdf(c.timeAtLogSnr(lo - shift));
+      case ContinuousSchedule c ->
+          dist.cdf(c.timeAtLogSnr(hi - shift)) - dist.cdf(c.timeAtLogSnr(lo - shift));
       case DdpmSchedule d -> {
         double sum = 0;
         for (int k = 0; k < d.steps(); k++) {
@@ -98,7 +112,8 @@ public final class SnrPdf {
   }
 
   /** Mean and std of log SNR over the whole distribution, plus the mass inside {@code grid}. */
-  public static LogSnrStats stats(NoiseSchedule schedule, TimestepDistribution dist, double dataStd, SnrGrid grid) {
+  public static LogSnrStats stats(
+      NoiseSchedule schedule, TimestepDistribution dist, double dataStd, SnrGrid grid) {
     check(schedule, dist, grid);
     double shift = NoiseSchedule.dataStdShift(dataStd);
     double total = 0;
@@ -106,7 +121,8 @@ public final class SnrPdf {
     double sumSq = 0;
     switch (schedule) {
       case ContinuousSchedule c -> {
-        // Integrate over n = logit(t): the infinite log SNR at t = 0 or 1 sits in tails that vanish exponentially.
+        // Integrate over n = logit(t): the infinite log SNR at t = 0 or 1 sits in tails that vanish
+        // exponentially.
         double[] range = dist.logitSupport();
         double dn = (range[1] - range[0]) / (QUADRATURE_POINTS - 1);
         for (int i = 0; i < QUADRATURE_POINTS; i++) {

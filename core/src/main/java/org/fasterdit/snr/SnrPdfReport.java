@@ -9,7 +9,9 @@ import java.util.List;
 import java.util.Locale;
 import org.fasterdit.io.AtomicFiles;
 
-/** Writes SNR PDFs as CSV ({@code std,log_snr,density}); the CLI plots them ({@code SnrPdfPlot}). */
+/**
+ * Writes SNR PDFs as CSV ({@code std,log_snr,density}); the CLI plots them ({@code SnrPdfPlot}).
+ */
 public final class SnrPdfReport {
   public static final String CSV_HEADER = "std,log_snr,density";
 
@@ -21,20 +23,23 @@ public final class SnrPdfReport {
    */
   public static void writeCsv(Path out, List<Curve> curves) {
     checkCurves(curves);
-    AtomicFiles.writeStream(out, stream -> {
-      BufferedWriter w = new BufferedWriter(new OutputStreamWriter(stream, StandardCharsets.UTF_8));
-      w.write(CSV_HEADER);
-      w.write('\n');
-      for (Curve c : curves) {
-        String std = formatStd(c.dataStd());
-        double[] x = c.logSnr();
-        double[] y = c.density();
-        for (int i = 0; i < x.length; i++) {
-          w.write(String.format(Locale.ROOT, "%s,%.6f,%.9g\n", std, x[i], y[i]));
-        }
-      }
-      w.flush(); // not close(): AtomicFiles owns the stream
-    });
+    AtomicFiles.writeStream(
+        out,
+        stream -> {
+          BufferedWriter w =
+              new BufferedWriter(new OutputStreamWriter(stream, StandardCharsets.UTF_8));
+          w.write(CSV_HEADER);
+          w.write('\n');
+          for (Curve c : curves) {
+            String std = formatStd(c.dataStd());
+            double[] x = c.logSnr();
+            double[] y = c.density();
+            for (int i = 0; i < x.length; i++) {
+              w.write(String.format(Locale.ROOT, "%s,%.6f,%.9g\n", std, x[i], y[i]));
+            }
+          }
+          w.flush(); // not close(): AtomicFiles owns the stream
+        });
   }
 
   /** e.g. "SNR PDF: path linear, sampler lognorm:0,1". */
@@ -48,9 +53,11 @@ public final class SnrPdfReport {
   }
 
   public static void checkCurves(List<Curve> curves) {
-    if (curves == null || curves.isEmpty()) throw new IllegalArgumentException("no SNR PDF curves to write");
+    if (curves == null || curves.isEmpty())
+      throw new IllegalArgumentException("no SNR PDF curves to write");
     for (int i = 0; i < curves.size(); i++) {
-      if (curves.get(i) == null) throw new IllegalArgumentException("SNR PDF curve " + i + " is null");
+      if (curves.get(i) == null)
+        throw new IllegalArgumentException("SNR PDF curve " + i + " is null");
     }
   }
 }

@@ -4,18 +4,25 @@ import java.util.Locale;
 import java.util.random.RandomGenerator;
 
 /**
- * How training draws timesteps: {@code uniform} or {@code lognorm:MU,S} (logit-normal: n ~ N(MU, S), t = sigmoid(n)).
+ * How training draws timesteps: {@code uniform} or {@code lognorm:MU,S} (logit-normal: n ~ N(MU,
+ * S), t = sigmoid(n)).
  *
- * <p>The distribution lives on continuous time u in [0, 1] in the SiT convention (u = 1 is data). Discrete DDPM
- * schedules (integer k = 0..T-1, k = T-1 noisiest) use the <b>same</b> distribution mapped onto the steps:
+ * <p>The distribution lives on continuous time u in [0, 1] in the SiT convention (u = 1 is data).
+ * Discrete DDPM schedules (integer k = 0..T-1, k = T-1 noisiest) use the <b>same</b> distribution
+ * mapped onto the steps:
+ *
  * <pre>k = min(T-1, floor((1 - u) T))</pre>
- * i.e. [0, 1] is cut into T equal cells, cell k holding the u whose noise level matches step k. Why this mapping:
+ *
+ * i.e. [0, 1] is cut into T equal cells, cell k holding the u whose noise level matches step k. Why
+ * this mapping:
+ *
  * <ul>
- *   <li>{@code uniform} then gives exactly 1/T per step, the DiT recipe's uniform integer t. (Rounding
- *       {@code u (T-1)} instead would give the two end steps half weight.)
- *   <li>the flip 1 - u keeps MU's meaning the same for every schedule: MU &gt; 0 leans towards data,
- *       MU &lt; 0 towards noise.
+ *   <li>{@code uniform} then gives exactly 1/T per step, the DiT recipe's uniform integer t.
+ *       (Rounding {@code u (T-1)} instead would give the two end steps half weight.)
+ *   <li>the flip 1 - u keeps MU's meaning the same for every schedule: MU &gt; 0 leans towards
+ *       data, MU &lt; 0 towards noise.
  * </ul>
+ *
  * The mass of step k is F(1 - k/T) - F(1 - (k+1)/T) with F the continuous cdf.
  */
 public sealed interface TimestepDistribution {
@@ -27,8 +34,9 @@ public sealed interface TimestepDistribution {
   double cdf(double u);
 
   /**
-   * Density of n = logit(u). Integrals over the whole path are done in n rather than u because the ends of
-   * [0, 1], where log SNR is infinite, are then pushed far out into tails that vanish exponentially.
+   * Density of n = logit(u). Integrals over the whole path are done in n rather than u because the
+   * ends of [0, 1], where log SNR is infinite, are then pushed far out into tails that vanish
+   * exponentially.
    */
   double logitDensity(double n);
 
@@ -41,7 +49,9 @@ public sealed interface TimestepDistribution {
   /** The text {@link #parse} accepts for this distribution. */
   String spec();
 
-  /** One discrete DDPM step in 0..steps-1 (steps-1 noisiest) by the mapping in the class comment. */
+  /**
+   * One discrete DDPM step in 0..steps-1 (steps-1 noisiest) by the mapping in the class comment.
+   */
   default int sampleStep(RandomGenerator rng, int steps) {
     return stepOf(sample(rng), steps);
   }
@@ -54,7 +64,10 @@ public sealed interface TimestepDistribution {
     return cdf(1 - (double) k / steps) - cdf(1 - (double) (k + 1) / steps);
   }
 
-  /** The discrete step holding continuous time u (u = 1 data maps to step 0, u = 0 noise to step T-1). */
+  /**
+   * The discrete step holding continuous time u (u = 1 data maps to step 0, u = 0 noise to step
+   * T-1).
+   */
   static int stepOf(double u, int steps) {
     return Math.min(steps - 1, (int) Math.floor((1 - u) * steps));
   }
@@ -62,7 +75,8 @@ public sealed interface TimestepDistribution {
   /** Parses "uniform", "lognorm" (= lognorm:0,1) or "lognorm:MU,S". */
   static TimestepDistribution parse(String spec) {
     String expected = "expected uniform or lognorm:MU,S (e.g. lognorm:0,1)";
-    if (spec == null) throw new IllegalArgumentException("timestep sampler is missing: " + expected);
+    if (spec == null)
+      throw new IllegalArgumentException("timestep sampler is missing: " + expected);
     String v = spec.trim().toLowerCase(Locale.ROOT);
     if (v.equals("uniform")) return new Uniform();
     if (v.equals("lognorm")) return new LogitNormal(0, 1);
@@ -75,7 +89,8 @@ public sealed interface TimestepDistribution {
           mu = Double.parseDouble(p[0].trim());
           s = Double.parseDouble(p[1].trim());
         } catch (NumberFormatException e) {
-          throw new IllegalArgumentException("bad timestep sampler '" + spec + "': MU and S must be numbers, " + expected);
+          throw new IllegalArgumentException(
+              "bad timestep sampler '" + spec + "': MU and S must be numbers, " + expected);
         }
         return new LogitNormal(mu, s);
       }
@@ -121,8 +136,10 @@ public sealed interface TimestepDistribution {
   /** Logit-normal ("lognorm" in FasterDiT): n ~ N(mu, s), u = sigmoid(n). */
   record LogitNormal(double mu, double s) implements TimestepDistribution {
     public LogitNormal {
-      // Beyond |MU| = 20 sigmoid(n) rounds to exactly 0 or 1 for most draws, which no schedule can use.
-      if (!(Math.abs(mu) <= 20)) throw new IllegalArgumentException("lognorm MU must be in [-20, 20], got " + mu);
+      // Beyond |MU| = 20 sigmoid(n) rounds to exactly 0 or 1 for most draws, which no schedule can
+      // use.
+      if (!(Math.abs(mu) <= 20))
+        throw new IllegalArgumentException("lognorm MU must be in [-20, 20], got " + mu);
       if (!(s > 0) || Double.isInfinite(s)) {
         throw new IllegalArgumentException("lognorm S must be positive and finite, got " + s);
       }
@@ -149,8 +166,10 @@ public sealed interface TimestepDistribution {
 
     @Override
     public double[] logitSupport() {
-      // 8 s holds all but ~1e-15 of a normal; the clamp keeps sigmoid(n) away from exactly 0 or 1 in doubles
-      // (for S above ~2 the clamp drops some tail mass, which callers report as mass outside the analysis).
+      // 8 s holds all but ~1e-15 of a normal; the clamp keeps sigmoid(n) away from exactly 0 or 1
+      // in doubles
+      // (for S above ~2 the clamp drops some tail mass, which callers report as mass outside the
+      // analysis).
       return new double[] {Math.max(-35, mu - 8 * s), Math.min(35, mu + 8 * s)};
     }
 

@@ -12,12 +12,13 @@ import org.fasterdit.torch.NoGrad;
 import org.fasterdit.torch.Scalars;
 
 /**
- * AdamW as torch.optim.AdamW computes it (decoupled weight decay p *= 1 - lr wd; bias-corrected moments; eps added
- * after the square root). The update is LibTorch's fused kernel ({@link FusedAdamW}: one pass over memory instead of
- * seven); the state is ours rather than LibTorch's optimizer class because (1) it must live in our single-file
- * checkpoint, readable from Python and resumable with any process count, and (2) LibTorch's AdamWOptions stores
- * betas reversed, a silent trap (shared/docs/libtorch-java-notes.md). Checked against torch.optim.AdamW outputs in
- * the tests.
+ * AdamW as torch.optim.AdamW computes it (decoupled weight decay p *= 1 - lr wd; bias-corrected
+ * moments; eps added after the square root). The update is LibTorch's fused kernel ({@link
+ * FusedAdamW}: one pass over memory instead of seven); the state is ours rather than LibTorch's
+ * optimizer class because (1) it must live in our single-file checkpoint, readable from Python and
+ * resumable with any process count, and (2) LibTorch's AdamWOptions stores betas reversed, a silent
+ * trap (shared/docs/libtorch-java-notes.md). Checked against torch.optim.AdamW outputs in the
+ * tests.
  */
 public final class AdamW {
   private final List<String> names;
@@ -29,12 +30,21 @@ public final class AdamW {
   private long step;
   private final Tensor stepTensor; // the step count as the fused kernel reads it
 
-  public AdamW(Map<String, Tensor> namedParams, double lr, double beta1, double beta2, double eps, double weightDecay) {
+  public AdamW(
+      Map<String, Tensor> namedParams,
+      double lr,
+      double beta1,
+      double beta2,
+      double eps,
+      double weightDecay) {
     if (!(lr > 0)) throw new IllegalArgumentException("lr must be > 0, got " + lr);
-    if (!(beta1 >= 0 && beta1 < 1)) throw new IllegalArgumentException("beta1 must be in [0, 1), got " + beta1);
-    if (!(beta2 >= 0 && beta2 < 1)) throw new IllegalArgumentException("beta2 must be in [0, 1), got " + beta2);
+    if (!(beta1 >= 0 && beta1 < 1))
+      throw new IllegalArgumentException("beta1 must be in [0, 1), got " + beta1);
+    if (!(beta2 >= 0 && beta2 < 1))
+      throw new IllegalArgumentException("beta2 must be in [0, 1), got " + beta2);
     if (!(eps > 0)) throw new IllegalArgumentException("adam eps must be > 0, got " + eps);
-    if (!(weightDecay >= 0)) throw new IllegalArgumentException("weight decay must be >= 0, got " + weightDecay);
+    if (!(weightDecay >= 0))
+      throw new IllegalArgumentException("weight decay must be >= 0, got " + weightDecay);
     this.names = new ArrayList<>(namedParams.keySet());
     this.params = new ArrayList<>(namedParams.values());
     this.lr = lr;
@@ -44,7 +54,9 @@ public final class AdamW {
     this.weightDecay = weightDecay;
     // on the parameters' device: the CUDA kernel reads the step count there
     Tensor zero = torch.zeros(1);
-    this.stepTensor = NativeScope.retain(params.isEmpty() ? zero : zero.to(params.get(0).device(), torch.ScalarType.Float));
+    this.stepTensor =
+        NativeScope.retain(
+            params.isEmpty() ? zero : zero.to(params.get(0).device(), torch.ScalarType.Float));
     for (Tensor p : params) {
       expAvg.add(NativeScope.retain(torch.zeros_like(p)));
       expAvgSq.add(NativeScope.retain(torch.zeros_like(p)));
@@ -59,11 +71,18 @@ public final class AdamW {
     return step;
   }
 
-  /** One update from the gradients currently in {@code .grad()}; parameters without a gradient are skipped. */
+  /**
+   * One update from the gradients currently in {@code .grad()}; parameters without a gradient are
+   * skipped.
+   */
   public void step() {
     step++;
-    try (var g = NoGrad.on(); var scope = NativeScope.open()) {
-      List<Tensor> ps = new ArrayList<>(), gs = new ArrayList<>(), ms = new ArrayList<>(), vs = new ArrayList<>();
+    try (var g = NoGrad.on();
+        var scope = NativeScope.open()) {
+      List<Tensor> ps = new ArrayList<>(),
+          gs = new ArrayList<>(),
+          ms = new ArrayList<>(),
+          vs = new ArrayList<>();
       for (int i = 0; i < params.size(); i++) {
         Tensor grad = params.get(i).grad();
         if (grad == null || grad.isNull() || !grad.defined()) continue;
@@ -79,14 +98,17 @@ public final class AdamW {
   }
 
   /**
-   * Drops the gradients (PyTorch's zero_grad(set_to_none=True), its default): the next backward stores fresh
-   * gradients instead of adding them into zeroed ones, two passes over the gradients fewer per step.
+   * Drops the gradients (PyTorch's zero_grad(set_to_none=True), its default): the next backward
+   * stores fresh gradients instead of adding them into zeroed ones, two passes over the gradients
+   * fewer per step.
    */
   public void zeroGrad() {
     for (Tensor p : params) p.mutable_grad().reset();
   }
 
-  /** Optimizer state by name ({@code exp_avg.<param>}, {@code exp_avg_sq.<param>}), for checkpoints. */
+  /**
+   * Optimizer state by name ({@code exp_avg.<param>}, {@code exp_avg_sq.<param>}), for checkpoints.
+   */
   public Map<String, Tensor> state() {
     Map<String, Tensor> s = new LinkedHashMap<>();
     for (int i = 0; i < names.size(); i++) {
@@ -98,10 +120,14 @@ public final class AdamW {
 
   /** Restores moments and the step count saved by {@link #state}. */
   public void load(Map<String, Tensor> state, long stepCount) {
-    try (var g = NoGrad.on(); var scope = NativeScope.open()) {
+    try (var g = NoGrad.on();
+        var scope = NativeScope.open()) {
       for (int i = 0; i < names.size(); i++) {
-        Tensor m = state.get("exp_avg." + names.get(i)), v = state.get("exp_avg_sq." + names.get(i));
-        if (m == null || v == null) throw new IllegalArgumentException("checkpoint has no optimizer state for " + names.get(i));
+        Tensor m = state.get("exp_avg." + names.get(i)),
+            v = state.get("exp_avg_sq." + names.get(i));
+        if (m == null || v == null)
+          throw new IllegalArgumentException(
+              "checkpoint has no optimizer state for " + names.get(i));
         expAvg.get(i).copy_(m);
         expAvgSq.get(i).copy_(v);
       }

@@ -19,11 +19,12 @@ import org.fasterdit.model.DiTConfig;
 import org.fasterdit.torch.Tensors;
 
 /**
- * One training checkpoint = one safetensors file (readable from Python with the safetensors package): tensors
- * {@code model.*}, {@code ema.*}, {@code opt.exp_avg.*}, {@code opt.exp_avg_sq.*}, and string metadata holding the
- * step, data position, data statistics, model and training config, RNG scheme and loss scale. Written atomically
- * (temporary file, fsync, rename), so a crash leaves either the old set of checkpoints or the new one, never half a
- * file. Named {@code step-0001000.safetensors} so the latest sorts last.
+ * One training checkpoint = one safetensors file (readable from Python with the safetensors
+ * package): tensors {@code model.*}, {@code ema.*}, {@code opt.exp_avg.*}, {@code
+ * opt.exp_avg_sq.*}, and string metadata holding the step, data position, data statistics, model
+ * and training config, RNG scheme and loss scale. Written atomically (temporary file, fsync,
+ * rename), so a crash leaves either the old set of checkpoints or the new one, never half a file.
+ * Named {@code step-0001000.safetensors} so the latest sorts last.
  */
 public final class Checkpoint {
   public static final String FORMAT = "fasterdit-checkpoint-1";
@@ -32,8 +33,15 @@ public final class Checkpoint {
   private Checkpoint() {}
 
   /** What a checkpoint holds besides tensors. */
-  public record Meta(long step, long optimizerSteps, long dataPosition, DiTConfig model, DataStats stats,
-      Map<String, String> config, long seed, double lossScale) {}
+  public record Meta(
+      long step,
+      long optimizerSteps,
+      long dataPosition,
+      DiTConfig model,
+      DataStats stats,
+      Map<String, String> config,
+      long seed,
+      double lossScale) {}
 
   public static Path fileFor(Path dir, long step) {
     return dir.resolve(String.format(java.util.Locale.ROOT, "step-%07d.safetensors", step));
@@ -46,7 +54,9 @@ public final class Checkpoint {
     md.put("optimizer_steps", Long.toString(meta.optimizerSteps()));
     md.put("data_position", Long.toString(meta.dataPosition()));
     md.put("seed", Long.toString(meta.seed()));
-    md.put("rng", "counter-based: every draw is a function of (seed, data position, stream); nothing else to restore");
+    md.put(
+        "rng",
+        "counter-based: every draw is a function of (seed, data position, stream); nothing else to restore");
     md.put("loss_scale", Double.toString(meta.lossScale()));
     try {
       md.put("model_config", JSON.writeValueAsString(meta.model()));
@@ -57,21 +67,28 @@ public final class Checkpoint {
     }
     try (Arena arena = Arena.ofConfined()) {
       Map<String, HostTensor> host = new LinkedHashMap<>();
-      groups.forEach((prefix, tensors) -> tensors.forEach((k, t) -> host.put(prefix + "." + k, Tensors.toHost(t, arena))));
+      groups.forEach(
+          (prefix, tensors) ->
+              tensors.forEach((k, t) -> host.put(prefix + "." + k, Tensors.toHost(t, arena))));
       try {
         Files.createDirectories(file.toAbsolutePath().getParent());
       } catch (IOException e) {
-        throw new IllegalArgumentException("cannot create checkpoint folder " + file.getParent() + ": " + e.getMessage());
+        throw new IllegalArgumentException(
+            "cannot create checkpoint folder " + file.getParent() + ": " + e.getMessage());
       }
       SafeTensors.write(file, host, md);
     }
   }
 
-  /** A checkpoint read back: tensor groups (memory-mapped for the life of {@code arena}) and metadata. */
+  /**
+   * A checkpoint read back: tensor groups (memory-mapped for the life of {@code arena}) and
+   * metadata.
+   */
   public record Loaded(Meta meta, Map<String, Map<String, HostTensor>> groups, Path file) {
     public Map<String, HostTensor> group(String name) {
       Map<String, HostTensor> g = groups.get(name);
-      if (g == null) throw new IllegalArgumentException(file + ": checkpoint has no '" + name + ".*' tensors");
+      if (g == null)
+        throw new IllegalArgumentException(file + ": checkpoint has no '" + name + ".*' tensors");
       return g;
     }
   }
@@ -80,28 +97,41 @@ public final class Checkpoint {
     SafeTensorsFile f = SafeTensors.read(file, arena);
     Map<String, String> md = f.metadata();
     if (!FORMAT.equals(md.get("format"))) {
-      throw new IllegalArgumentException(file + ": not a fasterdit training checkpoint (format=" + md.get("format") + ")");
+      throw new IllegalArgumentException(
+          file + ": not a fasterdit training checkpoint (format=" + md.get("format") + ")");
     }
     Meta meta;
     try {
-      meta = new Meta(Long.parseLong(md.get("step")), Long.parseLong(md.get("optimizer_steps")),
-          Long.parseLong(md.get("data_position")),
-          JSON.readValue(md.get("model_config"), DiTConfig.class), JSON.readValue(md.get("data_stats"), DataStats.class),
-          JSON.readValue(md.get("config"), new TypeReference<LinkedHashMap<String, String>>() {}),
-          Long.parseLong(md.get("seed")), Double.parseDouble(md.getOrDefault("loss_scale", "1")));
+      meta =
+          new Meta(
+              Long.parseLong(md.get("step")),
+              Long.parseLong(md.get("optimizer_steps")),
+              Long.parseLong(md.get("data_position")),
+              JSON.readValue(md.get("model_config"), DiTConfig.class),
+              JSON.readValue(md.get("data_stats"), DataStats.class),
+              JSON.readValue(
+                  md.get("config"), new TypeReference<LinkedHashMap<String, String>>() {}),
+              Long.parseLong(md.get("seed")),
+              Double.parseDouble(md.getOrDefault("loss_scale", "1")));
     } catch (IOException | RuntimeException e) {
-      throw new IllegalArgumentException(file + ": checkpoint metadata is damaged: " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          file + ": checkpoint metadata is damaged: " + e.getMessage(), e);
     }
     Map<String, Map<String, HostTensor>> groups = new LinkedHashMap<>();
-    f.tensors().forEach((k, t) -> {
-      int dot = k.indexOf('.');
-      String g = dot < 0 ? "" : k.substring(0, dot);
-      groups.computeIfAbsent(g, x -> new LinkedHashMap<>()).put(k.substring(dot + 1), t);
-    });
+    f.tensors()
+        .forEach(
+            (k, t) -> {
+              int dot = k.indexOf('.');
+              String g = dot < 0 ? "" : k.substring(0, dot);
+              groups.computeIfAbsent(g, x -> new LinkedHashMap<>()).put(k.substring(dot + 1), t);
+            });
     return new Loaded(meta, groups, file);
   }
 
-  /** {@code path} itself if it is a file, else the latest complete checkpoint under it (or its checkpoints/ folder). */
+  /**
+   * {@code path} itself if it is a file, else the latest complete checkpoint under it (or its
+   * checkpoints/ folder).
+   */
   public static Path resolveLatest(Path path) {
     if (Files.isRegularFile(path)) return path;
     if (!Files.isDirectory(path)) throw new IllegalArgumentException("no checkpoint at " + path);
@@ -109,7 +139,8 @@ public final class Checkpoint {
     try (Stream<Path> s = Files.list(dir)) {
       return s.filter(p -> p.getFileName().toString().matches("step-\\d+\\.safetensors"))
           .max(java.util.Comparator.comparing(p -> p.getFileName().toString()))
-          .orElseThrow(() -> new IllegalArgumentException("no step-*.safetensors checkpoint in " + dir));
+          .orElseThrow(
+              () -> new IllegalArgumentException("no step-*.safetensors checkpoint in " + dir));
     } catch (IOException e) {
       throw new IllegalArgumentException("cannot list " + dir + ": " + e.getMessage());
     }

@@ -18,9 +18,10 @@ import org.fasterdit.diffusion.TimestepSampler;
 import org.fasterdit.torch.Precision;
 
 /**
- * Layered configuration: built-in defaults, then the preset's values ({@code fasterdit}, {@code sit}, {@code dit}),
- * then an optional file (JSON object or {@code key=value} lines), then {@code --key=value} overrides. Unknown keys and
- * values that do not parse are rejected, naming them, before any work starts.
+ * Layered configuration: built-in defaults, then the preset's values ({@code fasterdit}, {@code
+ * sit}, {@code dit}), then an optional file (JSON object or {@code key=value} lines), then {@code
+ * --key=value} overrides. Unknown keys and values that do not parse are rejected, naming them,
+ * before any work starts.
  */
 public final class ConfigResolver {
   private ConfigResolver() {}
@@ -43,15 +44,21 @@ public final class ConfigResolver {
     d.put("prediction", "velocity");
     d.put("timesteps", "lognorm:0,1");
     d.put("lognorm-until", "-1"); // step after which t is uniform again; -1 = never
-    d.put("direction-weight", "1.0"); // FasterDiT's lambda; the paper text does not confirm it, so it is a key
+    d.put(
+        "direction-weight",
+        "1.0"); // FasterDiT's lambda; the paper text does not confirm it, so it is a key
     d.put("beta-schedule", "linear");
     d.put("diffusion-steps", "1000");
     d.put("std-mode", "scale");
-    d.put("target-std", "1.0"); // chosen for Fashion-MNIST with the SNR-PDF tool and a sweep: docs/std-modulation.md
+    d.put("target-std", "1.0"); // chosen for Fashion-MNIST with the SNR-PDF tool and a sweep:
+    // docs/std-modulation.md
     d.put("steps", "2000");
     d.put("batch", "64");
     d.put("grad-accum", "1");
-    d.put("lr", "1e-4"); // the DiT/SiT/FasterDiT recipe; small models on small data tolerate more (see demo)
+    d.put(
+        "lr",
+        "1e-4"); // the DiT/SiT/FasterDiT recipe; small models on small data tolerate more (see
+    // demo)
     d.put("beta1", "0.9");
     d.put("beta2", "0.999");
     d.put("adam-eps", "1e-8");
@@ -68,10 +75,14 @@ public final class ConfigResolver {
     d.put("ckpt-every", "1000");
     d.put("nan-patience", "20");
     d.put("prefetch", "4");
-    d.put("workers", "auto"); // threads a micro-batch is split over; auto = the BLAS threads on CPU, 1 on CUDA
+    d.put(
+        "workers",
+        "auto"); // threads a micro-batch is split over; auto = the BLAS threads on CPU, 1 on CUDA
     d.put("results", "results");
     d.put("run-name", "");
-    d.put("dist-timeout", "120"); // seconds a rank waits for its peers (rendezvous, each collective) before failing
+    d.put(
+        "dist-timeout",
+        "120"); // seconds a rank waits for its peers (rendezvous, each collective) before failing
     return d;
   }
 
@@ -106,7 +117,9 @@ public final class ConfigResolver {
         p.put("direction-weight", "0");
         p.put("timesteps", "uniform");
       }
-      default -> throw new IllegalArgumentException("unknown preset '" + name + "': expected fasterdit, sit or dit");
+      default ->
+          throw new IllegalArgumentException(
+              "unknown preset '" + name + "': expected fasterdit, sit or dit");
     }
     return p;
   }
@@ -126,7 +139,12 @@ public final class ConfigResolver {
     }
     for (String k : user.keySet()) {
       if (!defaults.containsKey(k)) {
-        throw new IllegalArgumentException("unknown config key '" + k + "' (known keys: " + String.join(", ", defaults.keySet()) + ")");
+        throw new IllegalArgumentException(
+            "unknown config key '"
+                + k
+                + "' (known keys: "
+                + String.join(", ", defaults.keySet())
+                + ")");
       }
     }
     Map<String, String> m = new LinkedHashMap<>(defaults);
@@ -152,17 +170,25 @@ public final class ConfigResolver {
     if (text.stripLeading().startsWith("{")) {
       try {
         JsonNode root = new ObjectMapper().readTree(text);
-        root.fields().forEachRemaining(e -> out.put(canonical(e.getKey()),
-            e.getValue().isTextual() ? e.getValue().asText() : e.getValue().toString()));
+        root.fields()
+            .forEachRemaining(
+                e ->
+                    out.put(
+                        canonical(e.getKey()),
+                        e.getValue().isTextual()
+                            ? e.getValue().asText()
+                            : e.getValue().toString()));
       } catch (IOException e) {
-        throw new IllegalArgumentException("config file " + file + " is not valid JSON: " + e.getMessage());
+        throw new IllegalArgumentException(
+            "config file " + file + " is not valid JSON: " + e.getMessage());
       }
     } else {
       Properties p = new Properties();
       try {
         p.load(new java.io.StringReader(text));
       } catch (IOException | IllegalArgumentException e) {
-        throw new IllegalArgumentException("config file " + file + " is not key=value lines: " + e.getMessage());
+        throw new IllegalArgumentException(
+            "config file " + file + " is not key=value lines: " + e.getMessage());
       }
       p.forEach((k, v) -> out.put(canonical(k.toString()), v.toString().trim()));
     }
@@ -173,17 +199,48 @@ public final class ConfigResolver {
     V v = new V(m);
     long lognormUntil = v.l("lognorm-until");
     return new TrainConfig(
-        v.s("preset"), v.s("model"), v.i("depth"), v.i("hidden"), v.i("heads"), v.i("patch"), v.b("learn-sigma"),
-        v.s("dataset"), v.i("image-size"), v.i("stats-samples"),
-        v.s("objective").toLowerCase(Locale.ROOT), v.parse("path", FlowPath::parse),
-        v.parse("prediction", Prediction::parse), v.parse("timesteps", s -> TimestepSampler.parse(s, lognormUntil)),
-        v.d("direction-weight"), v.parse("beta-schedule", DdpmSchedule::parseKind), v.i("diffusion-steps"),
-        v.parse("std-mode", StdModulation::parseMode), v.d("target-std"),
-        v.l("steps"), v.i("batch"), v.i("grad-accum"), v.d("lr"), v.d("beta1"), v.d("beta2"), v.d("adam-eps"),
-        v.d("weight-decay"), v.d("grad-clip"), v.d("ema-decay"), v.d("class-dropout"), v.b("flip"),
-        v.parse("precision", Precision::parse), v.b("tf32"), v.s("device"),
-        v.l("seed"), v.i("log-every"), v.i("ckpt-every"), v.i("nan-patience"), v.i("prefetch"), v.s("results"),
-        v.s("run-name"), m);
+        v.s("preset"),
+        v.s("model"),
+        v.i("depth"),
+        v.i("hidden"),
+        v.i("heads"),
+        v.i("patch"),
+        v.b("learn-sigma"),
+        v.s("dataset"),
+        v.i("image-size"),
+        v.i("stats-samples"),
+        v.s("objective").toLowerCase(Locale.ROOT),
+        v.parse("path", FlowPath::parse),
+        v.parse("prediction", Prediction::parse),
+        v.parse("timesteps", s -> TimestepSampler.parse(s, lognormUntil)),
+        v.d("direction-weight"),
+        v.parse("beta-schedule", DdpmSchedule::parseKind),
+        v.i("diffusion-steps"),
+        v.parse("std-mode", StdModulation::parseMode),
+        v.d("target-std"),
+        v.l("steps"),
+        v.i("batch"),
+        v.i("grad-accum"),
+        v.d("lr"),
+        v.d("beta1"),
+        v.d("beta2"),
+        v.d("adam-eps"),
+        v.d("weight-decay"),
+        v.d("grad-clip"),
+        v.d("ema-decay"),
+        v.d("class-dropout"),
+        v.b("flip"),
+        v.parse("precision", Precision::parse),
+        v.b("tf32"),
+        v.s("device"),
+        v.l("seed"),
+        v.i("log-every"),
+        v.i("ckpt-every"),
+        v.i("nan-patience"),
+        v.i("prefetch"),
+        v.s("results"),
+        v.s("run-name"),
+        m);
   }
 
   /** Typed reads that name the key and the value on failure. */
@@ -204,7 +261,8 @@ public final class ConfigResolver {
       try {
         return Integer.parseInt(m.get(k).trim());
       } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("config key '" + k + "' must be an integer, got '" + m.get(k) + "'");
+        throw new IllegalArgumentException(
+            "config key '" + k + "' must be an integer, got '" + m.get(k) + "'");
       }
     }
 
@@ -212,7 +270,8 @@ public final class ConfigResolver {
       try {
         return Long.parseLong(m.get(k).trim());
       } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("config key '" + k + "' must be an integer, got '" + m.get(k) + "'");
+        throw new IllegalArgumentException(
+            "config key '" + k + "' must be an integer, got '" + m.get(k) + "'");
       }
     }
 
@@ -222,7 +281,8 @@ public final class ConfigResolver {
         if (!Double.isFinite(x)) throw new NumberFormatException();
         return x;
       } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("config key '" + k + "' must be a finite number, got '" + m.get(k) + "'");
+        throw new IllegalArgumentException(
+            "config key '" + k + "' must be a finite number, got '" + m.get(k) + "'");
       }
     }
 
@@ -230,7 +290,8 @@ public final class ConfigResolver {
       String x = m.get(k).trim().toLowerCase(Locale.ROOT);
       if (x.equals("true") || x.equals("1") || x.equals("yes")) return true;
       if (x.equals("false") || x.equals("0") || x.equals("no")) return false;
-      throw new IllegalArgumentException("config key '" + k + "' must be true or false, got '" + m.get(k) + "'");
+      throw new IllegalArgumentException(
+          "config key '" + k + "' must be true or false, got '" + m.get(k) + "'");
     }
   }
 }

@@ -9,8 +9,9 @@ import org.fasterdit.torch.NoGrad;
 import org.fasterdit.torch.Scalars;
 
 /**
- * Exponential moving average of the weights, updated every step: ema = decay ema + (1 - decay) p. It starts as an
- * exact copy of the model (as the DiT recipe does), and is what sampling uses by default.
+ * Exponential moving average of the weights, updated every step: ema = decay ema + (1 - decay) p.
+ * It starts as an exact copy of the model (as the DiT recipe does), and is what sampling uses by
+ * default.
  */
 public final class Ema {
   private final DiT ema;
@@ -19,7 +20,8 @@ public final class Ema {
   private final double decay;
 
   public Ema(DiT model, double decay) {
-    if (!(decay >= 0 && decay <= 1)) throw new IllegalArgumentException("ema decay must be in [0, 1], got " + decay);
+    if (!(decay >= 0 && decay <= 1))
+      throw new IllegalArgumentException("ema decay must be in [0, 1], got " + decay);
     this.decay = decay;
     this.ema = new DiT(model.config(), model.device());
     ema.copyFrom(model);
@@ -32,7 +34,8 @@ public final class Ema {
   }
 
   public void update() {
-    try (var g = NoGrad.on(); var s = NativeScope.open()) {
+    try (var g = NoGrad.on();
+        var s = NativeScope.open()) {
       var w = Scalars.of(1 - decay);
       for (int i = 0; i < src.size(); i++) dst.get(i).lerp_(src.get(i), w);
     }

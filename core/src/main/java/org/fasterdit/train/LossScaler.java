@@ -1,9 +1,9 @@
 package org.fasterdit.train;
 
 /**
- * Dynamic loss scaling for fp16 on CUDA: multiply the loss by S so small gradients survive fp16, divide the
- * gradients back, halve S when they overflow (and skip that step), double it after {@code growthInterval} clean
- * steps. bf16 and fp32 need none (scale stays 1).
+ * Dynamic loss scaling for fp16 on CUDA: multiply the loss by S so small gradients survive fp16,
+ * divide the gradients back, halve S when they overflow (and skip that step), double it after
+ * {@code growthInterval} clean steps. bf16 and fp32 need none (scale stays 1).
  */
 public final class LossScaler {
   private double scale;

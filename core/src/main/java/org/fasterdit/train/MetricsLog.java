@@ -13,8 +13,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Metrics as JSON lines ({@code metrics.jsonl}), one object per logged step, appended and flushed so a crash loses at
- * most the last line. On resume, lines past the resumed step are dropped, so the file reads as one clean run.
+ * Metrics as JSON lines ({@code metrics.jsonl}), one object per logged step, appended and flushed
+ * so a crash loses at most the last line. On resume, lines past the resumed step are dropped, so
+ * the file reads as one clean run.
  */
 public final class MetricsLog implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -40,7 +41,9 @@ public final class MetricsLog implements AutoCloseable {
         }
         Files.write(file, keep, StandardCharsets.UTF_8);
       }
-      out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+      out =
+          Files.newBufferedWriter(
+              file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     } catch (IOException e) {
       throw new IllegalArgumentException("cannot write metrics to " + file + ": " + e.getMessage());
     }

@@ -19,15 +19,16 @@ import org.fasterdit.torch.Scalars;
 import org.fasterdit.torch.Threads;
 
 /**
- * Data parallelism inside one process: a micro-batch is cut into contiguous slices, one per worker thread, and each
- * thread runs forward and backward of its slice on the shared parameters. Why: on a CPU, GEMMs keep every core busy
- * through OpenBLAS's pool, but everything else (GELU, layer norm, attention, copies) runs on one ATen thread while
- * the BLAS threads spin; two threads running whole steps keep both cores busy all the time. Each thread uses one
- * BLAS thread while they run.
+ * Data parallelism inside one process: a micro-batch is cut into contiguous slices, one per worker
+ * thread, and each thread runs forward and backward of its slice on the shared parameters. Why: on
+ * a CPU, GEMMs keep every core busy through OpenBLAS's pool, but everything else (GELU, layer norm,
+ * attention, copies) runs on one ATen thread while the BLAS threads spin; two threads running whole
+ * steps keep both cores busy all the time. Each thread uses one BLAS thread while they run.
  *
- * <p>Gradients come back per thread ({@code torch::autograd::grad}, not accumulation into {@code .grad}, whose
- * order between threads would vary) and are summed in slice order, so a run is bit-for-bit repeatable for a given
- * worker count. The sum equals the gradient of the micro-batch mean up to float rounding, as with several ranks.
+ * <p>Gradients come back per thread ({@code torch::autograd::grad}, not accumulation into {@code
+ * .grad}, whose order between threads would vary) and are summed in slice order, so a run is
+ * bit-for-bit repeatable for a given worker count. The sum equals the gradient of the micro-batch
+ * mean up to float rounding, as with several ranks.
  */
 final class ParallelMicroBatch implements AutoCloseable {
   /** The loss of samples [from, from + count) of the current batch (a mean over those samples). */
@@ -35,20 +36,28 @@ final class ParallelMicroBatch implements AutoCloseable {
     LossTerms loss(int from, int count);
   }
 
-  /** The micro-batch's loss terms as plain numbers, weighted by slice size (the mean over the micro-batch). */
+  /**
+   * The micro-batch's loss terms as plain numbers, weighted by slice size (the mean over the
+   * micro-batch).
+   */
   record Result(double total, Map<String, Double> parts) {}
 
   private final int workers;
   private final ExecutorService pool;
 
   ParallelMicroBatch(int workers) {
-    if (workers < 2) throw new IllegalArgumentException("parallel micro-batches need >= 2 workers, got " + workers);
+    if (workers < 2)
+      throw new IllegalArgumentException(
+          "parallel micro-batches need >= 2 workers, got " + workers);
     this.workers = workers;
-    this.pool = Executors.newFixedThreadPool(workers, r -> {
-      Thread t = new Thread(r, "fasterdit-step-worker");
-      t.setDaemon(true);
-      return t;
-    });
+    this.pool =
+        Executors.newFixedThreadPool(
+            workers,
+            r -> {
+              Thread t = new Thread(r, "fasterdit-step-worker");
+              t.setDaemon(true);
+              return t;
+            });
   }
 
   int workers() {
@@ -56,17 +65,23 @@ final class ParallelMicroBatch implements AutoCloseable {
   }
 
   /**
-   * Runs forward and backward of samples [from, from + count) split over the workers, and adds the summed
-   * gradients of {@code gradScale} x the micro-batch's mean loss w.r.t. {@code params} into their {@code .grad}.
-   * {@code count} must be at least the worker count.
+   * Runs forward and backward of samples [from, from + count) split over the workers, and adds the
+   * summed gradients of {@code gradScale} x the micro-batch's mean loss w.r.t. {@code params} into
+   * their {@code .grad}. {@code count} must be at least the worker count.
    */
   Result run(List<Tensor> params, int from, int count, double gradScale, SliceLoss loss) {
     if (count < workers) {
-      throw new IllegalArgumentException("micro-batch of " + count + " cannot be split over " + workers + " workers; lower workers");
+      throw new IllegalArgumentException(
+          "micro-batch of "
+              + count
+              + " cannot be split over "
+              + workers
+              + " workers; lower workers");
     }
     List<Future<SliceGrads>> futures = new ArrayList<>();
     int blasBefore = Threads.blasThreads();
-    Threads.setBlasThreads(1); // before any worker starts: two threads each driving the whole BLAS pool would fight
+    Threads.setBlasThreads(
+        1); // before any worker starts: two threads each driving the whole BLAS pool would fight
     int start = from;
     for (int w = 0; w < workers; w++) {
       int n = count / workers + (w < count % workers ? 1 : 0);
@@ -78,7 +93,8 @@ final class ParallelMicroBatch implements AutoCloseable {
     List<SliceGrads> done = new ArrayList<>();
     Throwable failure = null;
     boolean interrupted = false;
-    // wait for every worker, even after one failed: none may still be running GEMMs when BLAS threads are restored
+    // wait for every worker, even after one failed: none may still be running GEMMs when BLAS
+    // threads are restored
     for (Future<SliceGrads> f : futures) {
       while (true) {
         try {
@@ -107,12 +123,15 @@ final class ParallelMicroBatch implements AutoCloseable {
         for (SliceGrads s : done) {
           Tensor g = s.grads.get(i);
           if (g == null) continue;
-          // slice order: the same sum on every run; out of place, since autograd may return expanded (stride-0) views
+          // slice order: the same sum on every run; out of place, since autograd may return
+          // expanded (stride-0) views
           sum = sum == null ? g : sum.add(g);
           terms++;
         }
         if (sum == null) continue;
-        if (terms == 1) sum = sum.clone(); // a lone gradient may be such a view: the .grad slot gets its own memory
+        if (terms == 1)
+          sum =
+              sum.clone(); // a lone gradient may be such a view: the .grad slot gets its own memory
         Tensor p = params.get(i);
         Tensor existing = p.grad();
         if (existing.defined()) existing.add_(sum);
@@ -134,18 +153,32 @@ final class ParallelMicroBatch implements AutoCloseable {
 
   /** Gives back the gradients the workers retained. */
   private static void release(List<SliceGrads> done) {
-    for (SliceGrads s : done) s.grads.forEach(g -> { if (g != null) NativeScope.release(g); });
+    for (SliceGrads s : done)
+      s.grads.forEach(
+          g -> {
+            if (g != null) NativeScope.release(g);
+          });
   }
 
-  private static SliceGrads slice(List<Tensor> params, int from, int n, double weight, double gradScale, SliceLoss loss) {
+  private static SliceGrads slice(
+      List<Tensor> params, int from, int n, double weight, double gradScale, SliceLoss loss) {
     try (var scope = NativeScope.open()) {
       LossTerms lt = loss.loss(from, n);
       Tensor weighted = lt.total().mul(Scalars.of(weight * gradScale));
-      TensorVector gs = torch.grad(new TensorVector(weighted), new TensorVector(params.toArray(new Tensor[0])),
-          new TensorVector(), new BoolOptional(false), false, true);
+      TensorVector gs =
+          torch.grad(
+              new TensorVector(weighted),
+              new TensorVector(params.toArray(new Tensor[0])),
+              new TensorVector(),
+              new BoolOptional(false),
+              false,
+              true);
       List<Tensor> grads = new ArrayList<>(params.size());
       for (long i = 0; i < gs.size(); i++) {
-        Tensor g = gs.get(i); // a reference into the vector, which this scope frees: keep an owning copy of the handle
+        Tensor g =
+            gs.get(
+                i); // a reference into the vector, which this scope frees: keep an owning copy of
+        // the handle
         grads.add(g.defined() ? NativeScope.retain(new Tensor(g)) : null); // released by run()
       }
       Map<String, Double> parts = new LinkedHashMap<>();

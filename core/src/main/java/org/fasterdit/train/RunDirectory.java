@@ -9,21 +9,29 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * A numbered run folder such as {@code results/003-DiT-S-2-fasterdit/} holding the resolved config, metrics, plots and
- * {@code checkpoints/}. The number is one more than the highest existing one, so runs never overwrite each other.
+ * A numbered run folder such as {@code results/003-DiT-S-2-fasterdit/} holding the resolved config,
+ * metrics, plots and {@code checkpoints/}. The number is one more than the highest existing one, so
+ * runs never overwrite each other.
  */
 public record RunDirectory(Path root) {
   public static RunDirectory create(Path results, String name) {
     try {
       Files.createDirectories(results);
     } catch (IOException e) {
-      throw new IllegalArgumentException("cannot create results folder " + results + ": " + e.getMessage());
+      throw new IllegalArgumentException(
+          "cannot create results folder " + results + ": " + e.getMessage());
     }
-    if (!Files.isWritable(results)) throw new IllegalArgumentException("results folder " + results + " is not writable");
+    if (!Files.isWritable(results))
+      throw new IllegalArgumentException("results folder " + results + " is not writable");
     int next = 0;
     try (Stream<Path> s = Files.list(results)) {
-      next = s.map(p -> p.getFileName().toString()).filter(n -> n.matches("\\d{3,}-.*"))
-          .mapToInt(n -> Integer.parseInt(n.substring(0, n.indexOf('-')))).max().orElse(-1) + 1;
+      next =
+          s.map(p -> p.getFileName().toString())
+                  .filter(n -> n.matches("\\d{3,}-.*"))
+                  .mapToInt(n -> Integer.parseInt(n.substring(0, n.indexOf('-'))))
+                  .max()
+                  .orElse(-1)
+              + 1;
     } catch (IOException e) {
       throw new IllegalArgumentException("cannot list " + results + ": " + e.getMessage());
     }
@@ -31,14 +39,16 @@ public record RunDirectory(Path root) {
     try {
       Files.createDirectories(root.resolve("checkpoints"));
     } catch (IOException e) {
-      throw new IllegalArgumentException("cannot create run folder " + root + ": " + e.getMessage());
+      throw new IllegalArgumentException(
+          "cannot create run folder " + root + ": " + e.getMessage());
     }
     return new RunDirectory(root);
   }
 
   /** An existing run folder (for resume), checked to be writable before any training happens. */
   public static RunDirectory existing(Path root) {
-    if (!Files.isDirectory(root)) throw new IllegalArgumentException("run folder " + root + " does not exist");
+    if (!Files.isDirectory(root))
+      throw new IllegalArgumentException("run folder " + root + " does not exist");
     try {
       Files.createDirectories(root.resolve("checkpoints"));
     } catch (IOException e) {
@@ -47,11 +57,14 @@ public record RunDirectory(Path root) {
     if (!Files.isWritable(root) || !Files.isWritable(root.resolve("checkpoints"))) {
       throw new IllegalArgumentException("run folder " + root + " is not writable");
     }
-    // a write interrupted by a crash leaves only its hidden temp file; the checkpoints themselves are whole
+    // a write interrupted by a crash leaves only its hidden temp file; the checkpoints themselves
+    // are whole
     try (Stream<Path> s = Files.list(root.resolve("checkpoints"))) {
-      for (Path p : s.filter(p -> p.getFileName().toString().endsWith(".tmp")).toList()) Files.deleteIfExists(p);
+      for (Path p : s.filter(p -> p.getFileName().toString().endsWith(".tmp")).toList())
+        Files.deleteIfExists(p);
     } catch (IOException e) {
-      throw new IllegalArgumentException("cannot clean " + root.resolve("checkpoints") + ": " + e.getMessage());
+      throw new IllegalArgumentException(
+          "cannot clean " + root.resolve("checkpoints") + ": " + e.getMessage());
     }
     return new RunDirectory(root);
   }
@@ -66,9 +79,12 @@ public record RunDirectory(Path root) {
 
   public void writeConfig(Map<String, String> config) {
     try {
-      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(root.resolve("config.json").toFile(), config);
+      new ObjectMapper()
+          .enable(SerializationFeature.INDENT_OUTPUT)
+          .writeValue(root.resolve("config.json").toFile(), config);
     } catch (IOException e) {
-      throw new IllegalArgumentException("cannot write " + root.resolve("config.json") + ": " + e.getMessage());
+      throw new IllegalArgumentException(
+          "cannot write " + root.resolve("config.json") + ": " + e.getMessage());
     }
   }
 }

@@ -4,13 +4,26 @@ import java.util.EnumMap;
 import java.util.Map;
 
 /**
- * Wall-clock time spent in each phase of the training steps so far, for {@code fasterdit bench}. A phase ends at the
- * next {@link #end} call, so the phases of a step add up to the step. On CPU every LibTorch call returns when its work
- * is done, so the split is exact; on CUDA kernels run asynchronously and the time lands in whichever phase waits.
+ * Wall-clock time spent in each phase of the training steps so far, for {@code fasterdit bench}. A
+ * phase ends at the next {@link #end} call, so the phases of a step add up to the step. On CPU
+ * every LibTorch call returns when its work is done, so the split is exact; on CUDA kernels run
+ * asynchronously and the time lands in whichever phase waits.
  */
 public final class StepPhases {
-  /** FORWARD_BACKWARD: both, when the micro-batch is split over worker threads that run them concurrently. */
-  public enum Phase { DATA, FORWARD, BACKWARD, FORWARD_BACKWARD, GRADIENT_SYNC, CLIP, OPTIMIZER, EMA }
+  /**
+   * FORWARD_BACKWARD: both, when the micro-batch is split over worker threads that run them
+   * concurrently.
+   */
+  public enum Phase {
+    DATA,
+    FORWARD,
+    BACKWARD,
+    FORWARD_BACKWARD,
+    GRADIENT_SYNC,
+    CLIP,
+    OPTIMIZER,
+    EMA
+  }
 
   private final long[] nanos = new long[Phase.values().length];
   private long last = System.nanoTime();

@@ -12,30 +12,67 @@ import org.fasterdit.model.DiTConfig;
 import org.fasterdit.torch.Precision;
 
 /**
- * The resolved training configuration. Built only through {@link ConfigResolver} (defaults, preset, file,
- * {@code --key=value}), and validated here so an impossible run is refused before any work starts.
+ * The resolved training configuration. Built only through {@link ConfigResolver} (defaults, preset,
+ * file, {@code --key=value}), and validated here so an impossible run is refused before any work
+ * starts.
  */
 public record TrainConfig(
     String preset,
-    String model, int depth, int hidden, int heads, int patch, boolean learnSigma,
-    String dataset, int imageSize, int statsSamples,
-    String objective, FlowPath path, Prediction prediction, TimestepSampler timesteps, double directionWeight,
-    DdpmSchedule.Kind betaSchedule, int diffusionSteps,
-    StdModulation.Mode stdMode, double targetStd,
-    long steps, int batch, int gradAccum, double lr, double beta1, double beta2, double adamEps, double weightDecay,
-    double gradClip, double emaDecay, double classDropout, boolean flip,
-    Precision precision, boolean tf32, String device,
-    long seed, int logEvery, int ckptEvery, int nanPatience, int prefetch, String results, String runName,
+    String model,
+    int depth,
+    int hidden,
+    int heads,
+    int patch,
+    boolean learnSigma,
+    String dataset,
+    int imageSize,
+    int statsSamples,
+    String objective,
+    FlowPath path,
+    Prediction prediction,
+    TimestepSampler timesteps,
+    double directionWeight,
+    DdpmSchedule.Kind betaSchedule,
+    int diffusionSteps,
+    StdModulation.Mode stdMode,
+    double targetStd,
+    long steps,
+    int batch,
+    int gradAccum,
+    double lr,
+    double beta1,
+    double beta2,
+    double adamEps,
+    double weightDecay,
+    double gradClip,
+    double emaDecay,
+    double classDropout,
+    boolean flip,
+    Precision precision,
+    boolean tf32,
+    String device,
+    long seed,
+    int logEvery,
+    int ckptEvery,
+    int nanPatience,
+    int prefetch,
+    String results,
+    String runName,
     Map<String, String> raw) {
 
   public TrainConfig {
-    check(objective.equals("flow") || objective.equals("ddpm"), "objective must be flow or ddpm, got '" + objective + "'");
+    check(
+        objective.equals("flow") || objective.equals("ddpm"),
+        "objective must be flow or ddpm, got '" + objective + "'");
     check(steps >= 1, "steps must be >= 1, got " + steps);
     check(batch >= 1, "batch must be >= 1, got " + batch);
     check(gradAccum >= 1, "grad-accum must be >= 1, got " + gradAccum);
-    check(batch % gradAccum == 0, "batch " + batch + " must be divisible by grad-accum " + gradAccum);
+    check(
+        batch % gradAccum == 0, "batch " + batch + " must be divisible by grad-accum " + gradAccum);
     check(emaDecay >= 0 && emaDecay <= 1, "ema-decay must be in [0, 1], got " + emaDecay);
-    check(classDropout >= 0 && classDropout < 1, "class-dropout must be in [0, 1), got " + classDropout);
+    check(
+        classDropout >= 0 && classDropout < 1,
+        "class-dropout must be in [0, 1), got " + classDropout);
     check(gradClip >= 0, "grad-clip must be >= 0 (0 = off), got " + gradClip);
     check(directionWeight >= 0, "direction-weight must be >= 0, got " + directionWeight);
     check(logEvery >= 1, "log-every must be >= 1, got " + logEvery);
@@ -45,7 +82,9 @@ public record TrainConfig(
     check(imageSize >= 8, "image-size must be >= 8, got " + imageSize);
     check(statsSamples >= 1, "stats-samples must be >= 1, got " + statsSamples);
     String w = raw.getOrDefault("workers", "auto");
-    check(w.equals("auto") || parsesAsPositiveInt(w), "workers must be 'auto' or an integer >= 1, got '" + w + "'");
+    check(
+        w.equals("auto") || parsesAsPositiveInt(w),
+        "workers must be 'auto' or an integer >= 1, got '" + w + "'");
     raw = Map.copyOf(raw);
   }
 
@@ -58,18 +97,22 @@ public record TrainConfig(
   }
 
   /**
-   * Worker threads per micro-batch of {@code perRankMicroBatch} samples ({@code workers} key). {@code auto}: on CPU
-   * as many as OpenBLAS has threads (the launcher gives it the cores, or cores / ranks under {@code launch}), at most
-   * one per sample; on CUDA one, since the GPU already runs the kernels in parallel (and one where OpenBLAS's thread
-   * count cannot be controlled).
+   * Worker threads per micro-batch of {@code perRankMicroBatch} samples ({@code workers} key).
+   * {@code auto}: on CPU as many as OpenBLAS has threads (the launcher gives it the cores, or cores
+   * / ranks under {@code launch}), at most one per sample; on CUDA one, since the GPU already runs
+   * the kernels in parallel (and one where OpenBLAS's thread count cannot be controlled).
    */
   public int workers(boolean cuda, int perRankMicroBatch) {
     String w = raw.getOrDefault("workers", "auto").trim();
     if (!w.equals("auto")) {
       int n = Integer.parseInt(w);
       if (n > perRankMicroBatch) {
-        throw new IllegalArgumentException("invalid config: workers " + n + " exceeds the micro-batch of " + perRankMicroBatch
-            + " samples per rank");
+        throw new IllegalArgumentException(
+            "invalid config: workers "
+                + n
+                + " exceeds the micro-batch of "
+                + perRankMicroBatch
+                + " samples per rank");
       }
       return n;
     }
@@ -84,14 +127,16 @@ public record TrainConfig(
   /** The model dimensions for a dataset of the given shape (preset name or custom dimensions). */
   public DiTConfig modelConfig(int inputSize, int channels, int numClasses) {
     if (model.equalsIgnoreCase("custom")) {
-      return new DiTConfig(depth, hidden, heads, patch, inputSize, channels, numClasses, learnSigma);
+      return new DiTConfig(
+          depth, hidden, heads, patch, inputSize, channels, numClasses, learnSigma);
     }
     return DiTConfig.preset(model, inputSize, channels, numClasses, learnSigma);
   }
 
   /** A folder-safe name such as DiT-S-2 or DiT-custom-6x256. */
   public String modelTag() {
-    if (model.equalsIgnoreCase("custom")) return String.format(Locale.ROOT, "DiT-d%d-h%d-p%d", depth, hidden, patch);
+    if (model.equalsIgnoreCase("custom"))
+      return String.format(Locale.ROOT, "DiT-d%d-h%d-p%d", depth, hidden, patch);
     return model.replace('/', '-');
   }
 
@@ -99,7 +144,9 @@ public record TrainConfig(
     return batch / gradAccum;
   }
 
-  /** The resolved config as ordered key/value strings (saved in every run folder and checkpoint). */
+  /**
+   * The resolved config as ordered key/value strings (saved in every run folder and checkpoint).
+   */
   public Map<String, String> asMap() {
     return new LinkedHashMap<>(new java.util.TreeMap<>(raw));
   }

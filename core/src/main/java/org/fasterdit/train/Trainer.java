@@ -31,10 +31,10 @@ import org.fasterdit.torch.Scalars;
 import org.fasterdit.torch.Tensors;
 
 /**
- * The training loop as a library: one {@link #step()} is one optimizer step (gradient accumulation, class dropout,
- * mixed precision, gradient averaging across ranks, clipping, a NaN/Inf guard, AdamW, EMA), inside one native scope
- * so memory stays flat. Every random draw is keyed by (seed, data position), so {@link #save} then {@link #resume}
- * continues exactly.
+ * The training loop as a library: one {@link #step()} is one optimizer step (gradient accumulation,
+ * class dropout, mixed precision, gradient averaging across ranks, clipping, a NaN/Inf guard,
+ * AdamW, EMA), inside one native scope so memory stays flat. Every random draw is keyed by (seed,
+ * data position), so {@link #save} then {@link #resume} continues exactly.
  */
 public final class Trainer implements AutoCloseable {
   static final long STREAM_NOISE = 1, STREAM_DROP = 2;
@@ -64,7 +64,9 @@ public final class Trainer implements AutoCloseable {
     DataStats stats = DataStats.measure(data, cfg.statsSamples(), cfg.seed());
     Device device = Devices.resolve(cfg.device());
     DiTConfig mc = cfg.modelConfig(data.height(), data.channels(), data.numClasses());
-    if (data.height() != data.width()) throw new IllegalArgumentException("data must be square, got " + data.height() + "x" + data.width());
+    if (data.height() != data.width())
+      throw new IllegalArgumentException(
+          "data must be square, got " + data.height() + "x" + data.width());
     DiT model = new DiT(mc, device, cfg.seed());
     try {
       return new Trainer(cfg, model, objectiveFor(cfg), data, stats, sync);
@@ -75,11 +77,18 @@ public final class Trainer implements AutoCloseable {
   }
 
   public static Objective objectiveFor(TrainConfig cfg) {
-    if (cfg.objective().equals("ddpm")) return new DdpmObjective(DdpmSchedule.of(cfg.betaSchedule(), cfg.diffusionSteps()));
+    if (cfg.objective().equals("ddpm"))
+      return new DdpmObjective(DdpmSchedule.of(cfg.betaSchedule(), cfg.diffusionSteps()));
     return new FlowObjective(cfg.path(), cfg.prediction(), cfg.timesteps(), cfg.directionWeight());
   }
 
-  public Trainer(TrainConfig cfg, DiT model, Objective objective, Dataset data, DataStats stats, GradientSync sync) {
+  public Trainer(
+      TrainConfig cfg,
+      DiT model,
+      Objective objective,
+      Dataset data,
+      DataStats stats,
+      GradientSync sync) {
     this.cfg = cfg;
     this.model = model;
     this.objective = objective;
@@ -88,38 +97,69 @@ public final class Trainer implements AutoCloseable {
     this.sync = sync;
     this.device = model.device();
     cfg.precision().checkSupported(device);
-    if (cfg.tf32() && Devices.isCuda(device)) torch.globalContext().setFloat32MatmulPrecision("high");
+    if (cfg.tf32() && Devices.isCuda(device))
+      torch.globalContext().setFloat32MatmulPrecision("high");
     if (data.numClasses() > model.config().numClasses()) {
-      throw new IllegalArgumentException("dataset has " + data.numClasses() + " classes, model only " + model.config().numClasses());
+      throw new IllegalArgumentException(
+          "dataset has "
+              + data.numClasses()
+              + " classes, model only "
+              + model.config().numClasses());
     }
-    if (data.channels() != model.config().inChannels() || data.height() != model.config().inputSize()) {
-      throw new IllegalArgumentException("dataset samples are " + data.channels() + "x" + data.height() + "x" + data.width()
-          + " but the model expects " + model.config().inChannels() + "x" + model.config().inputSize());
+    if (data.channels() != model.config().inChannels()
+        || data.height() != model.config().inputSize()) {
+      throw new IllegalArgumentException(
+          "dataset samples are "
+              + data.channels()
+              + "x"
+              + data.height()
+              + "x"
+              + data.width()
+              + " but the model expects "
+              + model.config().inChannels()
+              + "x"
+              + model.config().inputSize());
     }
     // checked before anything native is allocated below
     int workers = cfg.workers(Devices.isCuda(device), cfg.microBatch() / sync.worldSize());
     this.modulation = new StdModulation(cfg.stdMode(), cfg.targetStd(), stats);
     Map<String, Tensor> named = new LinkedHashMap<>();
-    model.stateDict().forEach((k, t) -> {
-      if (model.params().isTrainable(k)) named.put(k, t);
-    });
+    model
+        .stateDict()
+        .forEach(
+            (k, t) -> {
+              if (model.params().isTrainable(k)) named.put(k, t);
+            });
     trainable.addAll(named.values());
     trainableVector = new TensorVector(trainable.toArray(new Tensor[0]));
     sync.broadcastParameters(new ArrayList<>(model.stateDict().values()));
     this.ema = new Ema(model, cfg.emaDecay());
-    this.opt = new AdamW(named, cfg.lr(), cfg.beta1(), cfg.beta2(), cfg.adamEps(), cfg.weightDecay());
+    this.opt =
+        new AdamW(named, cfg.lr(), cfg.beta1(), cfg.beta2(), cfg.adamEps(), cfg.weightDecay());
     this.scaler = new LossScaler(cfg.precision() == Precision.FP16);
     this.parallel = workers > 1 ? new ParallelMicroBatch(workers) : null;
   }
 
-  /** Threads each micro-batch is split over (the {@code workers} key; see {@link ParallelMicroBatch}). */
+  /**
+   * Threads each micro-batch is split over (the {@code workers} key; see {@link
+   * ParallelMicroBatch}).
+   */
   public int workers() {
     return parallel == null ? 1 : parallel.workers();
   }
 
   private BatchLoader loader() {
     if (loader == null) {
-      loader = new BatchLoader(data, cfg.batch(), sync.rank(), sync.worldSize(), cfg.seed(), cfg.flip(), step, cfg.prefetch());
+      loader =
+          new BatchLoader(
+              data,
+              cfg.batch(),
+              sync.rank(),
+              sync.worldSize(),
+              cfg.seed(),
+              cfg.flip(),
+              step,
+              cfg.prefetch());
     }
     return loader;
   }
@@ -128,7 +168,9 @@ public final class Trainer implements AutoCloseable {
   public StepResult step() {
     phases.start();
     HostBatch batch = loader().next();
-    if (batch.step() != step) throw new IllegalStateException("data loader at step " + batch.step() + ", trainer at " + step);
+    if (batch.step() != step)
+      throw new IllegalStateException(
+          "data loader at step " + batch.step() + ", trainer at " + step);
     phases.end(StepPhases.Phase.DATA);
     try (var scope = NativeScope.open()) {
       opt.zeroGrad();
@@ -138,8 +180,13 @@ public final class Trainer implements AutoCloseable {
       Map<String, Double> terms = new LinkedHashMap<>();
       for (int m = 0; m < cfg.gradAccum(); m++) {
         if (parallel != null) {
-          ParallelMicroBatch.Result r = parallel.run(trainable, m * micro, micro, gradientScale(),
-              (from, count) -> sliceLoss(batch, from, count));
+          ParallelMicroBatch.Result r =
+              parallel.run(
+                  trainable,
+                  m * micro,
+                  micro,
+                  gradientScale(),
+                  (from, count) -> sliceLoss(batch, from, count));
           phases.end(StepPhases.Phase.FORWARD_BACKWARD);
           loss += r.total() / cfg.gradAccum();
           r.parts().forEach((k, v) -> terms.merge(k, v / cfg.gradAccum(), Double::sum));
@@ -150,12 +197,14 @@ public final class Trainer implements AutoCloseable {
         lt.total().mul(Scalars.of(gradientScale())).backward();
         phases.end(StepPhases.Phase.BACKWARD);
         loss += lt.total().item_double() / cfg.gradAccum();
-        lt.parts().forEach((k, v) -> terms.merge(k, v.item_double() / cfg.gradAccum(), Double::sum));
+        lt.parts()
+            .forEach((k, v) -> terms.merge(k, v.item_double() / cfg.gradAccum(), Double::sum));
       }
       sync.averageGradients(trainable);
       phases.end(StepPhases.Phase.GRADIENT_SYNC);
       if (sync.worldSize() > 1) {
-        // each rank saw only its slice: log (and judge finiteness on) the global batch's mean, identically everywhere
+        // each rank saw only its slice: log (and judge finiteness on) the global batch's mean,
+        // identically everywhere
         double[] local = new double[1 + terms.size()];
         local[0] = loss;
         int i = 1;
@@ -166,20 +215,37 @@ public final class Trainer implements AutoCloseable {
         for (var e : terms.entrySet()) e.setValue(mean[i++]);
       }
       if (scaler.enabled()) {
-        for (Tensor p : trainable) if (p.grad().defined()) p.grad().mul_(Scalars.of(1.0 / scaler.scale()));
+        for (Tensor p : trainable)
+          if (p.grad().defined()) p.grad().mul_(Scalars.of(1.0 / scaler.scale()));
       }
-      double norm = torch.clip_grad_norm_(trainableVector, cfg.gradClip() > 0 ? cfg.gradClip() : Double.MAX_VALUE);
+      double norm =
+          torch.clip_grad_norm_(
+              trainableVector, cfg.gradClip() > 0 ? cfg.gradClip() : Double.MAX_VALUE);
       phases.end(StepPhases.Phase.CLIP);
       boolean finite = Double.isFinite(loss) && Double.isFinite(norm);
       if (!scaler.update(finite)) {
         opt.zeroGrad();
         skippedTotal++;
         if (!scaler.enabled() && ++badInARow >= cfg.nanPatience()) {
-          throw new NonFiniteLossException("stopping: " + badInARow + " steps in a row had a non-finite loss or gradient (last at step "
-              + step + ", loss=" + loss + ", grad norm=" + norm + "); lower the lr, enable grad-clip or use fp32");
+          throw new NonFiniteLossException(
+              "stopping: "
+                  + badInARow
+                  + " steps in a row had a non-finite loss or gradient (last at step "
+                  + step
+                  + ", loss="
+                  + loss
+                  + ", grad norm="
+                  + norm
+                  + "); lower the lr, enable grad-clip or use fp32");
         }
         step++;
-        return new StepResult(step, loss, terms, norm, true, finite ? "fp16 overflow" : "non-finite loss or gradient");
+        return new StepResult(
+            step,
+            loss,
+            terms,
+            norm,
+            true,
+            finite ? "fp16 overflow" : "non-finite loss or gradient");
       }
       badInARow = 0;
       opt.step();
@@ -191,12 +257,18 @@ public final class Trainer implements AutoCloseable {
     }
   }
 
-  /** Backward runs on loss x this: the mean over accumulated micro-batches, times the fp16 loss scale. */
+  /**
+   * Backward runs on loss x this: the mean over accumulated micro-batches, times the fp16 loss
+   * scale.
+   */
   private double gradientScale() {
     return (scaler.enabled() ? scaler.scale() : 1.0) / cfg.gradAccum();
   }
 
-  /** The loss on samples [from, from + count) of the batch: inputs built on the host, forward under autocast. */
+  /**
+   * The loss on samples [from, from + count) of the batch: inputs built on the host, forward under
+   * autocast.
+   */
   private LossTerms sliceLoss(HostBatch batch, int from, int count) {
     int per = batch.c() * batch.h() * batch.w();
     float[] x = java.util.Arrays.copyOfRange(batch.x(), from * per, (from + count) * per);
@@ -206,10 +278,14 @@ public final class Trainer implements AutoCloseable {
     for (int i = 0; i < count; i++) {
       long pos = batch.positions()[from + i];
       rngs[i] = HostRandom.forStep(cfg.seed(), pos, STREAM_NOISE, 0);
-      boolean drop = cfg.classDropout() > 0 && HostRandom.forStep(cfg.seed(), pos, STREAM_DROP, 0).nextDouble() < cfg.classDropout();
+      boolean drop =
+          cfg.classDropout() > 0
+              && HostRandom.forStep(cfg.seed(), pos, STREAM_DROP, 0).nextDouble()
+                  < cfg.classDropout();
       y[i] = drop ? model.nullLabel() : batch.y()[from + i];
     }
-    Tensor xt = HostRandom.onDevice(Tensors.ofFloats(x, count, batch.c(), batch.h(), batch.w()), device);
+    Tensor xt =
+        HostRandom.onDevice(Tensors.ofFloats(x, count, batch.c(), batch.h(), batch.w()), device);
     Tensor yt = HostRandom.onDevice(Tensors.ofLongs(y, count), device);
     try (var a = cfg.precision().autocast(device)) {
       return objective.loss(model, xt, yt, rngs, step);
@@ -221,17 +297,34 @@ public final class Trainer implements AutoCloseable {
     groups.put("model", model.stateDict());
     groups.put("ema", ema.model().stateDict());
     groups.put("opt", opt.state());
-    Checkpoint.save(file, new Checkpoint.Meta(step, opt.stepCount(), step * cfg.batch(), model.config(), stats, cfg.asMap(), cfg.seed(),
-        scaler.scale()), groups);
+    Checkpoint.save(
+        file,
+        new Checkpoint.Meta(
+            step,
+            opt.stepCount(),
+            step * cfg.batch(),
+            model.config(),
+            stats,
+            cfg.asMap(),
+            cfg.seed(),
+            scaler.scale()),
+        groups);
   }
 
-  /** Restores model, EMA, optimizer, step and data position from a checkpoint written by {@link #save}. */
+  /**
+   * Restores model, EMA, optimizer, step and data position from a checkpoint written by {@link
+   * #save}.
+   */
   public void resume(Path file) {
     try (Arena arena = Arena.ofConfined()) {
       Checkpoint.Loaded c = Checkpoint.read(file, arena);
       if (!c.meta().model().equals(model.config())) {
-        throw new IllegalArgumentException(file + ": checkpoint model " + c.meta().model().describe()
-            + " differs from the configured " + model.config().describe());
+        throw new IllegalArgumentException(
+            file
+                + ": checkpoint model "
+                + c.meta().model().describe()
+                + " differs from the configured "
+                + model.config().describe());
       }
       try (var scope = NativeScope.open()) {
         model.loadStateDict(views(c.group("model")));
@@ -240,7 +333,8 @@ public final class Trainer implements AutoCloseable {
       }
       step = c.meta().step();
       scaler.restore(c.meta().lossScale());
-      // the run keeps the statistics it started with, even if the data were re-measured differently now
+      // the run keeps the statistics it started with, even if the data were re-measured differently
+      // now
       stats = c.meta().stats();
       modulation = new StdModulation(cfg.stdMode(), cfg.targetStd(), stats);
       if (loader != null) {
@@ -256,17 +350,46 @@ public final class Trainer implements AutoCloseable {
     return m;
   }
 
-  public long stepCount() { return step; }
+  public long stepCount() {
+    return step;
+  }
+
   /** Where the steps' time went (see {@link StepPhases}). */
-  public StepPhases phases() { return phases; }
-  public long skippedSteps() { return skippedTotal; }
-  public DiT model() { return model; }
-  public DiT emaModel() { return ema.model(); }
-  public DataStats stats() { return stats; }
-  public StdModulation modulation() { return modulation; }
-  public Objective objective() { return objective; }
-  public TrainConfig config() { return cfg; }
-  public Dataset data() { return data; }
+  public StepPhases phases() {
+    return phases;
+  }
+
+  public long skippedSteps() {
+    return skippedTotal;
+  }
+
+  public DiT model() {
+    return model;
+  }
+
+  public DiT emaModel() {
+    return ema.model();
+  }
+
+  public DataStats stats() {
+    return stats;
+  }
+
+  public StdModulation modulation() {
+    return modulation;
+  }
+
+  public Objective objective() {
+    return objective;
+  }
+
+  public TrainConfig config() {
+    return cfg;
+  }
+
+  public Dataset data() {
+    return data;
+  }
 
   @Override
   public void close() {

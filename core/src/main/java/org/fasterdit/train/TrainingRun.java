@@ -10,14 +10,15 @@ import org.fasterdit.data.Dataset;
 import org.fasterdit.data.Datasets;
 
 /**
- * A whole training job as the CLI runs it: run folder, resolved config, data, trainer, progress, JSONL metrics,
- * periodic atomic checkpoints, memory figures at steps 100 and 1000, and a loss curve at the end (when the
- * {@link Reporting} draws one). Only rank 0 writes files.
+ * A whole training job as the CLI runs it: run folder, resolved config, data, trainer, progress,
+ * JSONL metrics, periodic atomic checkpoints, memory figures at steps 100 and 1000, and a loss
+ * curve at the end (when the {@link Reporting} draws one). Only rank 0 writes files.
  */
 public final class TrainingRun {
   /**
-   * What the run shows besides its files: progress, and the loss curve at the end. The library default prints plain
-   * lines and draws nothing; the CLI adds a live bar and a PNG plot, so the core carries no UI dependencies.
+   * What the run shows besides its files: progress, and the loss curve at the end. The library
+   * default prints plain lines and draws nothing; the CLI adds a live bar and a PNG plot, so the
+   * core carries no UI dependencies.
    */
   public record Reporting(ProgressSink.Factory progress, LossCurveWriter lossCurve) {
     public static final Reporting PLAIN = new Reporting(ProgressSink.LINES, null);
@@ -30,8 +31,15 @@ public final class TrainingRun {
   }
 
   /** Where a finished run left its results. */
-  public record Result(Path runDir, Path lastCheckpoint, long steps, double lastLoss, double seconds, double rssAt100Mb,
-      double rssAt1000Mb, long skipped) {}
+  public record Result(
+      Path runDir,
+      Path lastCheckpoint,
+      long steps,
+      double lastLoss,
+      double seconds,
+      double rssAt100Mb,
+      double rssAt1000Mb,
+      long skipped) {}
 
   private TrainingRun() {}
 
@@ -42,38 +50,64 @@ public final class TrainingRun {
     return run(cfg, resume, sync, log, Reporting.PLAIN);
   }
 
-  /** As {@link #run(TrainConfig, Path, GradientSync, PrintStream)}, reporting through {@code reporting}. */
-  public static Result run(TrainConfig cfg, Path resume, GradientSync sync, PrintStream log, Reporting reporting) {
+  /**
+   * As {@link #run(TrainConfig, Path, GradientSync, PrintStream)}, reporting through {@code
+   * reporting}.
+   */
+  public static Result run(
+      TrainConfig cfg, Path resume, GradientSync sync, PrintStream log, Reporting reporting) {
     boolean rank0 = sync.rank() == 0;
     Path ckptFile = resume == null ? null : Checkpoint.resolveLatest(resume);
     Dataset data = Datasets.open(cfg.dataset(), cfg.imageSize(), "train");
-    cfg.modelConfig(data.height(), data.channels(), data.numClasses()); // impossible shapes fail here, before any work
+    cfg.modelConfig(
+        data.height(),
+        data.channels(),
+        data.numClasses()); // impossible shapes fail here, before any work
     RunDirectory run = null;
     if (rank0) {
       Path parent = ckptFile == null ? null : ckptFile.toAbsolutePath().getParent();
       boolean inRun = parent != null && parent.getFileName().toString().equals("checkpoints");
-      run = inRun ? RunDirectory.existing(parent.getParent())
-          : RunDirectory.create(Path.of(cfg.results()),
-              (cfg.runName().isBlank() ? cfg.modelTag() + "-" + cfg.preset() : cfg.runName()));
+      run =
+          inRun
+              ? RunDirectory.existing(parent.getParent())
+              : RunDirectory.create(
+                  Path.of(cfg.results()),
+                  (cfg.runName().isBlank() ? cfg.modelTag() + "-" + cfg.preset() : cfg.runName()));
       run.writeConfig(cfg.asMap());
     }
     try (Trainer trainer = Trainer.create(cfg, data, sync)) {
       if (ckptFile != null) {
         trainer.resume(ckptFile);
-        if (rank0) log.printf(Locale.ROOT, "resumed from %s at step %d%n", ckptFile, trainer.stepCount());
+        if (rank0)
+          log.printf(Locale.ROOT, "resumed from %s at step %d%n", ckptFile, trainer.stepCount());
       }
       if (rank0) {
         log.printf(Locale.ROOT, "run folder: %s%n", run.root());
-        log.printf(Locale.ROOT, "model: %s, %.2fM parameters; objective: %s%n", trainer.model().config().describe(),
-            trainer.model().parameterCount() / 1e6, trainer.objective().describe());
-        log.printf(Locale.ROOT, "data: %s, %d samples, stats %s; std modulation %s -> sigma_d=%.3f%n", data.name(),
-            data.size(), trainer.stats(), cfg.stdMode().name().toLowerCase(Locale.ROOT), trainer.modulation().modulatedStd());
+        log.printf(
+            Locale.ROOT,
+            "model: %s, %.2fM parameters; objective: %s%n",
+            trainer.model().config().describe(),
+            trainer.model().parameterCount() / 1e6,
+            trainer.objective().describe());
+        log.printf(
+            Locale.ROOT,
+            "data: %s, %d samples, stats %s; std modulation %s -> sigma_d=%.3f%n",
+            data.name(),
+            data.size(),
+            trainer.stats(),
+            cfg.stdMode().name().toLowerCase(Locale.ROOT),
+            trainer.modulation().modulatedStd());
       }
       return loop(cfg, trainer, run, sync, log, reporting);
     }
   }
 
-  private static Result loop(TrainConfig cfg, Trainer trainer, RunDirectory run, GradientSync sync, PrintStream log,
+  private static Result loop(
+      TrainConfig cfg,
+      Trainer trainer,
+      RunDirectory run,
+      GradientSync sync,
+      PrintStream log,
       Reporting reporting) {
     boolean rank0 = run != null;
     long start = trainer.stepCount();
@@ -81,13 +115,21 @@ public final class TrainingRun {
     Path last = null;
     long t0 = System.nanoTime(), windowStart = t0, windowStep = start;
     MetricsLog metrics = rank0 ? new MetricsLog(run.metrics(), start) : null;
-    ProgressSink.Factory sinks = rank0 ? reporting.progress() : (task, from, total, out) -> (step, message, logLine) -> {};
+    ProgressSink.Factory sinks =
+        rank0 ? reporting.progress() : (task, from, total, out) -> (step, message, logLine) -> {};
     try (ProgressSink progress = sinks.open("train", start, cfg.steps(), log)) {
       while (trainer.stepCount() < cfg.steps()) {
         StepResult r = trainer.step();
         long s = r.step();
         lastLoss = r.loss();
-        if (r.skipped() && rank0) log.printf(Locale.ROOT, "step %d skipped: %s (loss=%s, grad norm=%s)%n", s, r.skipReason(), r.loss(), r.gradNorm());
+        if (r.skipped() && rank0)
+          log.printf(
+              Locale.ROOT,
+              "step %d skipped: %s (loss=%s, grad norm=%s)%n",
+              s,
+              r.skipReason(),
+              r.loss(),
+              r.gradNorm());
         if (s == 100) rss100 = ProcessMemory.rssMb();
         if (s == 1000) rss1000 = ProcessMemory.rssMb();
         boolean logNow = s % cfg.logEvery() == 0 || s == cfg.steps();
@@ -125,24 +167,46 @@ public final class TrainingRun {
       trainer.save(last);
       Path png = run.root().resolve("loss.png");
       if (reporting.lossCurve() != null && metrics.rows().size() >= 2) {
-        reporting.lossCurve().write(metrics.rows(), png, "Training loss: " + cfg.modelTag() + " " + cfg.preset());
+        reporting
+            .lossCurve()
+            .write(metrics.rows(), png, "Training loss: " + cfg.modelTag() + " " + cfg.preset());
       }
       if (!Double.isNaN(rss100)) log.printf(Locale.ROOT, "RSS at step 100: %.0f MB%n", rss100);
-      if (!Double.isNaN(rss1000)) log.printf(Locale.ROOT, "RSS at step 1000: %.0f MB (%+.1f%% vs step 100)%n", rss1000, 100 * (rss1000 / rss100 - 1));
-      log.printf(Locale.ROOT, "done: %d steps in %.1f s; checkpoint %s%s%n", trainer.stepCount() - start, seconds, last,
+      if (!Double.isNaN(rss1000))
+        log.printf(
+            Locale.ROOT,
+            "RSS at step 1000: %.0f MB (%+.1f%% vs step 100)%n",
+            rss1000,
+            100 * (rss1000 / rss100 - 1));
+      log.printf(
+          Locale.ROOT,
+          "done: %d steps in %.1f s; checkpoint %s%s%n",
+          trainer.stepCount() - start,
+          seconds,
+          last,
           java.nio.file.Files.exists(png) ? "; loss curve " + png : "");
     }
-    // Nobody leaves before rank 0 has written the final checkpoint and plot: a launcher then sees every rank succeed
-    // only when the run's files are complete, and the process group is torn down with all peers still present.
+    // Nobody leaves before rank 0 has written the final checkpoint and plot: a launcher then sees
+    // every rank succeed
+    // only when the run's files are complete, and the process group is torn down with all peers
+    // still present.
     sync.barrier();
-    return new Result(run == null ? null : run.root(), last, trainer.stepCount(), lastLoss, seconds, rss100, rss1000,
+    return new Result(
+        run == null ? null : run.root(),
+        last,
+        trainer.stepCount(),
+        lastLoss,
+        seconds,
+        rss100,
+        rss1000,
         trainer.skippedSteps());
   }
 
   private static String message(StepResult r, double itPerS, int batch) {
     StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "loss %.4f", r.loss()));
     r.terms().forEach((k, v) -> b.append(String.format(Locale.ROOT, " %s %.4f", k, v)));
-    if (!Double.isNaN(itPerS)) b.append(String.format(Locale.ROOT, "  %.2f it/s %.1f img/s", itPerS, itPerS * batch));
+    if (!Double.isNaN(itPerS))
+      b.append(String.format(Locale.ROOT, "  %.2f it/s %.1f img/s", itPerS, itPerS * batch));
     return b.toString();
   }
 }

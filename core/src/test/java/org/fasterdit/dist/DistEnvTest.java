@@ -10,7 +10,10 @@ import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** Reading the launcher's variables: defaults, precedence of the timeout, and errors that name the variable. */
+/**
+ * Reading the launcher's variables: defaults, precedence of the timeout, and errors that name the
+ * variable.
+ */
 class DistEnvTest {
   static Map<String, String> vars() {
     Map<String, String> m = new HashMap<>();
@@ -41,19 +44,34 @@ class DistEnvTest {
   void namesWhatIsWrong() {
     Map<String, String> v = vars();
     v.remove("MASTER_ADDR");
-    assertTrue(assertThrows(IllegalArgumentException.class, () -> DistEnv.from(v, null)).getMessage().contains("MASTER_ADDR is not set"));
+    assertTrue(
+        assertThrows(IllegalArgumentException.class, () -> DistEnv.from(v, null))
+            .getMessage()
+            .contains("MASTER_ADDR is not set"));
     Map<String, String> r = vars();
     r.put("RANK", "2");
-    assertTrue(assertThrows(IllegalArgumentException.class, () -> DistEnv.from(r, null)).getMessage().contains("RANK must be in [0, 2)"));
+    assertTrue(
+        assertThrows(IllegalArgumentException.class, () -> DistEnv.from(r, null))
+            .getMessage()
+            .contains("RANK must be in [0, 2)"));
     Map<String, String> t = vars();
     t.put(DistEnv.TIMEOUT_VARIABLE, "soon");
-    assertTrue(assertThrows(IllegalArgumentException.class, () -> DistEnv.from(t, null)).getMessage().contains("FASTERDIT_DIST_TIMEOUT_S"));
+    assertTrue(
+        assertThrows(IllegalArgumentException.class, () -> DistEnv.from(t, null))
+            .getMessage()
+            .contains("FASTERDIT_DIST_TIMEOUT_S"));
   }
 
   @Test
   void ncclOnTheCpuBuildSaysWhatToInstall() {
-    var ex = assertThrows(IllegalStateException.class, () -> NcclBackend.create(null, 0, 1, Duration.ofSeconds(1)));
-    assertTrue(ex.getMessage().contains("NCCL is not available in this build") && ex.getMessage().contains("-Pcuda"), ex.getMessage());
+    var ex =
+        assertThrows(
+            IllegalStateException.class,
+            () -> NcclBackend.create(null, 0, 1, Duration.ofSeconds(1)));
+    assertTrue(
+        ex.getMessage().contains("NCCL is not available in this build")
+            && ex.getMessage().contains("-Pcuda"),
+        ex.getMessage());
   }
 
   @Test

@@ -19,26 +19,39 @@ import org.fasterdit.train.StepResult;
 import org.fasterdit.train.TrainConfig;
 import org.fasterdit.train.Trainer;
 
-/** The Java example shown in the README; ReadmeExampleTest checks the README still shows exactly this code. */
+/**
+ * The Java example shown in the README; ReadmeExampleTest checks the README still shows exactly
+ * this code.
+ */
 public final class ReadmeExample {
   private ReadmeExample() {}
 
   public static double run(Path checkpoint) {
     // README:begin
-    Dataset data = new SyntheticShapes(1000, 32, 1, 0); // or Datasets.open("fashion-mnist", 32, "train")
-    TrainConfig cfg = ConfigResolver.resolve(null, List.of("preset=fasterdit", "batch=16", "lr=3e-4"));
+    Dataset data =
+        new SyntheticShapes(1000, 32, 1, 0); // or Datasets.open("fashion-mnist", 32, "train")
+    TrainConfig cfg =
+        ConfigResolver.resolve(null, List.of("preset=fasterdit", "batch=16", "lr=3e-4"));
     DiT model = new DiT(new DiTConfig(2, 64, 4, 4, 32, 1, 10, false), Devices.resolve("cpu"), 0);
-    Objective transport = new FlowObjective(FlowPath.LINEAR, Prediction.VELOCITY,
-        TimestepSampler.parse("lognorm:0,1", -1), 1.0); // FasterDiT: velocity, logit-normal t, direction loss
+    Objective transport =
+        new FlowObjective(
+            FlowPath.LINEAR,
+            Prediction.VELOCITY,
+            TimestepSampler.parse("lognorm:0,1", -1),
+            1.0); // FasterDiT: velocity, logit-normal t, direction loss
     double loss = Double.NaN;
-    try (Trainer trainer = new Trainer(cfg, model, transport, data, DataStats.measure(data, 1000, 0), GradientSync.NONE)) {
+    try (Trainer trainer =
+        new Trainer(
+            cfg, model, transport, data, DataStats.measure(data, 1000, 0), GradientSync.NONE)) {
       for (int i = 0; i < 5; i++) {
         StepResult r = trainer.step();
-        System.out.printf("step %d loss %.4f mse %.4f direction %.4f%n", r.step(), r.loss(),
-            r.terms().get("mse"), r.terms().get("direction"));
+        System.out.printf(
+            "step %d loss %.4f mse %.4f direction %.4f%n",
+            r.step(), r.loss(), r.terms().get("mse"), r.terms().get("direction"));
         loss = r.loss();
       }
-      trainer.save(checkpoint); // model, EMA, optimizer, step, data stats: resume with trainer.resume(checkpoint)
+      trainer.save(checkpoint); // model, EMA, optimizer, step, data stats: resume with
+      // trainer.resume(checkpoint)
     }
     // README:end
     return loss;

@@ -15,11 +15,19 @@ class ReadmeExampleTest {
   @Test
   void readmeShowsTheCompiledExample() throws Exception {
     String readme = Files.readString(Path.of("../README.md"));
-    String source = Files.readString(Path.of("src/test/java/org/fasterdit/examples/ReadmeExample.java"));
-    String body = source.substring(source.indexOf("// README:begin") + 15, source.indexOf("    // README:end"));
-    String expected = Arrays.stream(body.split("\n")).filter(l -> !l.isBlank())
-        .map(l -> l.startsWith("    ") ? l.substring(4) : l).collect(Collectors.joining("\n"));
-    assertTrue(readme.contains(expected), "README.md must contain the ReadmeExample body verbatim:\n" + expected);
+    String source =
+        Files.readString(Path.of("src/test/java/org/fasterdit/examples/ReadmeExample.java"));
+    String body =
+        source.substring(
+            source.indexOf("// README:begin") + 15, source.indexOf("    // README:end"));
+    String expected =
+        Arrays.stream(body.split("\n"))
+            .filter(l -> !l.isBlank())
+            .map(l -> l.startsWith("    ") ? l.substring(4) : l)
+            .collect(Collectors.joining("\n"));
+    assertTrue(
+        readme.contains(expected),
+        "README.md must contain the ReadmeExample body verbatim:\n" + expected);
   }
 
   @Test

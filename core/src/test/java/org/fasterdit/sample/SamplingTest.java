@@ -18,11 +18,26 @@ import org.fasterdit.train.Trainer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Every sampler runs from a real checkpoint, is reproducible from its seed, and exports in the evaluator layout. */
+/**
+ * Every sampler runs from a real checkpoint, is reproducible from its seed, and exports in the
+ * evaluator layout.
+ */
 class SamplingTest {
   static Path checkpoint(Path dir, String preset) {
-    TrainConfig cfg = ConfigResolver.resolve(null, List.of("preset=" + preset, "model=custom", "depth=1", "hidden=32",
-        "heads=2", "patch=8", "batch=8", "stats-samples=64", "ema-decay=0.5", "lr=1e-3"));
+    TrainConfig cfg =
+        ConfigResolver.resolve(
+            null,
+            List.of(
+                "preset=" + preset,
+                "model=custom",
+                "depth=1",
+                "hidden=32",
+                "heads=2",
+                "patch=8",
+                "batch=8",
+                "stats-samples=64",
+                "ema-decay=0.5",
+                "lr=1e-3"));
     Path f = dir.resolve(preset + ".safetensors");
     try (Trainer t = Trainer.create(cfg, new SyntheticShapes(64, 32, 1, 1), GradientSync.NONE)) {
       for (int i = 0; i < 3; i++) t.step();
@@ -33,7 +48,9 @@ class SamplingTest {
 
   static SampleSet sample(Path ckpt, String sampler, double cfg, long seed) {
     try (TrainedModel m = TrainedModel.load(ckpt, "ema", "cpu")) {
-      return m.generator().generate(new SampleSpec(5, sampler, 4, Guidance.of(cfg), seed, -1, 3, "ema", 1.0), k -> {});
+      return m.generator()
+          .generate(
+              new SampleSpec(5, sampler, 4, Guidance.of(cfg), seed, -1, 3, "ema", 1.0), k -> {});
     }
   }
 
@@ -47,7 +64,9 @@ class SamplingTest {
   }
 
   static void check(Path ckpt, String sampler) {
-    SampleSet a = sample(ckpt, sampler, 2.0, 7), b = sample(ckpt, sampler, 2.0, 7), c = sample(ckpt, sampler, 2.0, 8);
+    SampleSet a = sample(ckpt, sampler, 2.0, 7),
+        b = sample(ckpt, sampler, 2.0, 7),
+        c = sample(ckpt, sampler, 2.0, 8);
     assertEquals(5, a.count());
     assertEquals(5 * 32 * 32, a.x().length);
     for (float v : a.x()) assertTrue(Float.isFinite(v), sampler + " produced a non-finite value");

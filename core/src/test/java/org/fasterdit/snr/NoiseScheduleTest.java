@@ -16,8 +16,11 @@ class NoiseScheduleTest {
     assertInstanceOf(VpSchedule.class, NoiseSchedule.parse("vp"));
     assertEquals("ddpm-linear", NoiseSchedule.parse("ddpm-linear").name());
     assertEquals(1000, ((DdpmSchedule) NoiseSchedule.parse("ddpm-cosine")).steps());
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> NoiseSchedule.parse("sigmoid"));
-    assertTrue(e.getMessage().contains("'sigmoid'") && e.getMessage().contains("ddpm-cosine"), e.getMessage());
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> NoiseSchedule.parse("sigmoid"));
+    assertTrue(
+        e.getMessage().contains("'sigmoid'") && e.getMessage().contains("ddpm-cosine"),
+        e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> NoiseSchedule.parse(null));
   }
 
@@ -82,13 +85,16 @@ class NoiseScheduleTest {
     assertEquals(1 - 1e-4, lin.alphaBar(0), 1e-15);
     assertEquals(4.04e-5, lin.alphaBar(999), 0.02e-5); // the well-known DDPM-linear final abar
     DdpmSchedule cos = DdpmSchedule.cosine(1000);
-    assertTrue(cos.alphaBar(999) < 1e-8, "cosine ends (nearly) at pure noise: " + cos.alphaBar(999));
+    assertTrue(
+        cos.alphaBar(999) < 1e-8, "cosine ends (nearly) at pure noise: " + cos.alphaBar(999));
     for (DdpmSchedule d : new DdpmSchedule[] {lin, cos}) {
       double[] l = d.logSnrs();
-      for (int k = 1; k < l.length; k++) assertTrue(l[k] < l[k - 1], d + " log SNR must fall with t at " + k);
+      for (int k = 1; k < l.length; k++)
+        assertTrue(l[k] < l[k - 1], d + " log SNR must fall with t at " + k);
     }
     assertThrows(IllegalArgumentException.class, () -> lin.alpha(2.5));
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> lin.sigma(1000));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> lin.sigma(1000));
     assertTrue(e.getMessage().contains("0..999"), e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> new FlowLinearSchedule().alpha(1.5));
     assertThrows(IllegalArgumentException.class, () -> new FlowLinearSchedule().logSnr(0.5, -1));

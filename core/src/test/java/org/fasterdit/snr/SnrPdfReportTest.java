@@ -18,7 +18,8 @@ class SnrPdfReportTest {
   static List<Curve> curves() {
     SnrGrid grid = new SnrGrid(-10, 10, 21);
     TimestepDistribution d = new TimestepDistribution.LogitNormal(0, 1);
-    return List.of(SnrPdf.analytic(new FlowLinearSchedule(), d, 0.5, grid),
+    return List.of(
+        SnrPdf.analytic(new FlowLinearSchedule(), d, 0.5, grid),
         SnrPdf.analytic(new FlowLinearSchedule(), d, 2, grid));
   }
 
@@ -39,7 +40,8 @@ class SnrPdfReportTest {
       String[] mid = lines.get(1 + 21 + 10).split(","); // std=2, l=0
       assertEquals("2", mid[0]);
       double z = (0 - 2 * Math.log(2)) / 2;
-      assertEquals(Math.exp(-0.5 * z * z) / (2 * Math.sqrt(2 * Math.PI)), Double.parseDouble(mid[2]), 1e-8);
+      assertEquals(
+          Math.exp(-0.5 * z * z) / (2 * Math.sqrt(2 * Math.PI)), Double.parseDouble(mid[2]), 1e-8);
       try (var files = Files.list(csv.getParent())) {
         assertEquals(1, files.count(), "no temp file left behind");
       }
@@ -51,15 +53,20 @@ class SnrPdfReportTest {
   @Test
   void unwritableFolderIsNamedInTheError() throws IOException {
     Path notAFolder = Files.writeString(dir.resolve("file"), "x");
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> SnrPdfReport.writeCsv(notAFolder.resolve("pdf.csv"), curves()));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> SnrPdfReport.writeCsv(notAFolder.resolve("pdf.csv"), curves()));
     assertTrue(e.getMessage().contains(notAFolder.toString()), e.getMessage());
-    assertThrows(IllegalArgumentException.class, () -> SnrPdfReport.writeCsv(dir.resolve("x.csv"), List.of()));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> SnrPdfReport.writeCsv(dir.resolve("x.csv"), List.of()));
   }
 
   @Test
   void titleNamesScheduleAndSampler() {
-    assertEquals("SNR PDF: path ddpm-cosine, sampler uniform",
+    assertEquals(
+        "SNR PDF: path ddpm-cosine, sampler uniform",
         SnrPdfReport.title(NoiseSchedule.parse("ddpm-cosine"), new TimestepDistribution.Uniform()));
     assertEquals("std=0.5", curves().get(0).label());
     assertEquals("std=2", curves().get(1).label());

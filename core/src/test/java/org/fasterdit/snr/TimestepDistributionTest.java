@@ -13,15 +13,26 @@ class TimestepDistributionTest {
   void parsesSpecs() {
     assertEquals(new TimestepDistribution.Uniform(), TimestepDistribution.parse("uniform"));
     assertEquals(new TimestepDistribution.LogitNormal(0, 1), TimestepDistribution.parse("lognorm"));
-    assertEquals(new TimestepDistribution.LogitNormal(-0.5, 1.2), TimestepDistribution.parse("lognorm:-0.5, 1.2"));
+    assertEquals(
+        new TimestepDistribution.LogitNormal(-0.5, 1.2),
+        TimestepDistribution.parse("lognorm:-0.5, 1.2"));
     assertEquals("lognorm:0,1", TimestepDistribution.parse("lognorm:0,1").spec());
     assertEquals("lognorm:-0.5,1.2", TimestepDistribution.parse("lognorm:-0.5,1.2").spec());
   }
 
   @Test
   void rejectsBadSpecsWithTheirText() {
-    for (String bad : new String[] {"gaussian", "lognorm:1", "lognorm:a,b", "lognorm:0,1,2", "lognorm:0,0",
-        "lognorm:0,-1", "lognorm:99,1", ""}) {
+    for (String bad :
+        new String[] {
+          "gaussian",
+          "lognorm:1",
+          "lognorm:a,b",
+          "lognorm:0,1,2",
+          "lognorm:0,0",
+          "lognorm:0,-1",
+          "lognorm:99,1",
+          ""
+        }) {
       IllegalArgumentException e =
           assertThrows(IllegalArgumentException.class, () -> TimestepDistribution.parse(bad), bad);
       assertTrue(e.getMessage().contains("lognorm"), bad + " -> " + e.getMessage());

@@ -13,7 +13,10 @@ import org.fasterdit.torch.NativeScope;
 import org.fasterdit.torch.Tensors;
 import org.junit.jupiter.api.Test;
 
-/** Our AdamW against torch.optim.AdamW's trajectory (float64 in Python) over 4 steps with weight decay. */
+/**
+ * Our AdamW against torch.optim.AdamW's trajectory (float64 in Python) over 4 steps with weight
+ * decay.
+ */
 class AdamWReferenceTest {
   @Test
   void matchesTorchAdamW() {
@@ -34,7 +37,9 @@ class AdamWReferenceTest {
         float[] got = Tensors.toFloats(p);
         for (int i = 0; i < 15; i++) {
           double w = want[k * 15 + i];
-          assertTrue(Math.abs(got[i] - w) <= 1e-6 + 1e-5 * Math.abs(w), "step " + (k + 1) + " [" + i + "]: " + got[i] + " vs " + w);
+          assertTrue(
+              Math.abs(got[i] - w) <= 1e-6 + 1e-5 * Math.abs(w),
+              "step " + (k + 1) + " [" + i + "]: " + got[i] + " vs " + w);
         }
       }
       opt.close();

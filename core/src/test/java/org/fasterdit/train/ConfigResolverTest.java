@@ -34,18 +34,34 @@ class ConfigResolverTest {
 
   @Test
   void badInputIsRefusedByName() {
-    var e = assertThrows(IllegalArgumentException.class, () -> ConfigResolver.resolve(null, List.of("bacth=3")));
+    var e =
+        assertThrows(
+            IllegalArgumentException.class, () -> ConfigResolver.resolve(null, List.of("bacth=3")));
     assertTrue(e.getMessage().contains("unknown config key 'bacth'"), e.getMessage());
-    e = assertThrows(IllegalArgumentException.class, () -> ConfigResolver.resolve(null, List.of("batch=many")));
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> ConfigResolver.resolve(null, List.of("batch=many")));
     assertTrue(e.getMessage().contains("'batch' must be an integer, got 'many'"), e.getMessage());
-    e = assertThrows(IllegalArgumentException.class, () -> ConfigResolver.resolve(null, List.of("batch=10", "grad-accum=3")));
-    assertTrue(e.getMessage().contains("batch 10 must be divisible by grad-accum 3"), e.getMessage());
-    e = assertThrows(IllegalArgumentException.class, () -> ConfigResolver.resolve(null, List.of("preset=ddim")));
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> ConfigResolver.resolve(null, List.of("batch=10", "grad-accum=3")));
+    assertTrue(
+        e.getMessage().contains("batch 10 must be divisible by grad-accum 3"), e.getMessage());
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> ConfigResolver.resolve(null, List.of("preset=ddim")));
     assertTrue(e.getMessage().contains("unknown preset 'ddim'"), e.getMessage());
-    e = assertThrows(IllegalArgumentException.class, () -> ConfigResolver.resolve(null, List.of("timesteps=lognorm:0")));
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> ConfigResolver.resolve(null, List.of("timesteps=lognorm:0")));
     assertTrue(e.getMessage().contains("timesteps"), e.getMessage());
     TrainConfig c = ConfigResolver.resolve(null, List.of("patch=3"));
     e = assertThrows(IllegalArgumentException.class, () -> c.modelConfig(32, 1, 10));
-    assertTrue(e.getMessage().contains("patch size 3 must divide the input size 32"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("patch size 3 must divide the input size 32"), e.getMessage());
   }
 }

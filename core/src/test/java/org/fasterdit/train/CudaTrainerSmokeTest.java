@@ -10,19 +10,24 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-/** The trainer on a CUDA device (run by ci/gpu-smoke): one step thread, the fused AdamW kernel on the GPU. */
+/**
+ * The trainer on a CUDA device (run by ci/gpu-smoke): one step thread, the fused AdamW kernel on
+ * the GPU.
+ */
 @Tag("gpu")
 class CudaTrainerSmokeTest {
   @BeforeAll
   static void needsCuda() {
-    assumeTrue(Devices.cudaAvailable(), "no CUDA device (or CPU-only natives): skipping GPU smoke tests");
+    assumeTrue(
+        Devices.cudaAvailable(), "no CUDA device (or CPU-only natives): skipping GPU smoke tests");
   }
 
   private static float[] trainTwoSteps(String device, String precision) {
     TrainConfig cfg = ResumeTest.config("fasterdit", "device=" + device, "precision=" + precision);
     try (Trainer t = Trainer.create(cfg, ResumeTest.data(), GradientSync.NONE)) {
       if (device.startsWith("cuda")) assertEquals(1, t.workers(), "auto workers on CUDA");
-      for (int i = 0; i < 2; i++) assertTrue(Double.isFinite(t.step().loss()), device + " " + precision + " step " + i);
+      for (int i = 0; i < 2; i++)
+        assertTrue(Double.isFinite(t.step().loss()), device + " " + precision + " step " + i);
       return t.model().get("blocks.0.mlp.fc1.weight");
     }
   }

@@ -8,7 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Splitting each micro-batch over worker threads computes the same step as one thread, repeatably. */
+/**
+ * Splitting each micro-batch over worker threads computes the same step as one thread, repeatably.
+ */
 class ParallelMicroBatchTest {
   private record Run(List<Double> losses, List<Double> gradNorms, float[] weight, float[] adaLN) {}
 
@@ -22,7 +24,11 @@ class ParallelMicroBatchTest {
         losses.add(r.loss());
         norms.add(r.gradNorm()); // AdamW hides a wrongly scaled gradient; the norm does not
       }
-      return new Run(losses, norms, t.model().get("blocks.0.attn.qkv.weight"), t.model().get("blocks.1.adaLN_modulation.1.weight"));
+      return new Run(
+          losses,
+          norms,
+          t.model().get("blocks.0.attn.qkv.weight"),
+          t.model().get("blocks.1.adaLN_modulation.1.weight"));
     }
   }
 
@@ -37,12 +43,25 @@ class ParallelMicroBatchTest {
     for (String preset : List.of("fasterdit", "dit")) {
       Run one = run("1", preset), two = run("2", preset);
       for (int i = 0; i < one.losses.size(); i++) {
-        assertEquals(one.losses.get(i), two.losses.get(i), 1e-5 * Math.abs(one.losses.get(i)), preset + " loss at step " + i);
-        assertEquals(one.gradNorms.get(i), two.gradNorms.get(i), 1e-5 * one.gradNorms.get(i), preset + " grad norm at step " + i);
+        assertEquals(
+            one.losses.get(i),
+            two.losses.get(i),
+            1e-5 * Math.abs(one.losses.get(i)),
+            preset + " loss at step " + i);
+        assertEquals(
+            one.gradNorms.get(i),
+            two.gradNorms.get(i),
+            1e-5 * one.gradNorms.get(i),
+            preset + " grad norm at step " + i);
       }
-      // three AdamW steps at lr 1e-3 move weights by ~3e-3; a different float summation order may move them by far less
-      assertTrue(maxAbsDiff(one.weight, two.weight) < 1e-5, preset + " qkv weight diff " + maxAbsDiff(one.weight, two.weight));
-      assertTrue(maxAbsDiff(one.adaLN, two.adaLN) < 1e-5, preset + " adaLN weight diff " + maxAbsDiff(one.adaLN, two.adaLN));
+      // three AdamW steps at lr 1e-3 move weights by ~3e-3; a different float summation order may
+      // move them by far less
+      assertTrue(
+          maxAbsDiff(one.weight, two.weight) < 1e-5,
+          preset + " qkv weight diff " + maxAbsDiff(one.weight, two.weight));
+      assertTrue(
+          maxAbsDiff(one.adaLN, two.adaLN) < 1e-5,
+          preset + " adaLN weight diff " + maxAbsDiff(one.adaLN, two.adaLN));
     }
   }
 
@@ -57,27 +76,49 @@ class ParallelMicroBatchTest {
 
   @Test
   void refusesImpossibleWorkerCounts() {
-    var e = assertThrows(IllegalArgumentException.class, () -> ResumeTest.config("fasterdit", "workers=0"));
+    var e =
+        assertThrows(
+            IllegalArgumentException.class, () -> ResumeTest.config("fasterdit", "workers=0"));
     assertTrue(e.getMessage().contains("workers"), e.getMessage());
-    assertThrows(IllegalArgumentException.class, () -> ResumeTest.config("fasterdit", "workers=two"));
+    assertThrows(
+        IllegalArgumentException.class, () -> ResumeTest.config("fasterdit", "workers=two"));
     // batch 8 with grad-accum 2 leaves 4 samples per micro-batch
-    var tooMany = assertThrows(IllegalArgumentException.class,
-        () -> Trainer.create(ResumeTest.config("fasterdit", "workers=5"), ResumeTest.data(), GradientSync.NONE).close());
+    var tooMany =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                Trainer.create(
+                        ResumeTest.config("fasterdit", "workers=5"),
+                        ResumeTest.data(),
+                        GradientSync.NONE)
+                    .close());
     assertTrue(tooMany.getMessage().contains("exceeds the micro-batch of 4"), tooMany.getMessage());
   }
 
-  /** loss(slice) = mean over its samples i of (i + 1) * sum(p): the gradient of the micro-batch mean is known. */
+  /**
+   * loss(slice) = mean over its samples i of (i + 1) * sum(p): the gradient of the micro-batch mean
+   * is known.
+   */
   @Test
   void sumsSliceGradientsWeightedBySliceSize() {
-    try (var scope = org.fasterdit.torch.NativeScope.open(); var pm = new ParallelMicroBatch(2)) {
-      org.bytedeco.pytorch.Tensor p = org.bytedeco.pytorch.global.torch.ones(3).requires_grad_(true);
+    try (var scope = org.fasterdit.torch.NativeScope.open();
+        var pm = new ParallelMicroBatch(2)) {
+      org.bytedeco.pytorch.Tensor p =
+          org.bytedeco.pytorch.global.torch.ones(3).requires_grad_(true);
       // 5 samples over 2 workers: slices [0, 3) and [3, 5); the mean over samples of (i + 1) is 3
-      ParallelMicroBatch.Result r = pm.run(List.of(p), 0, 5, 2.0, (from, n) -> {
-        double mean = 0;
-        for (int i = from; i < from + n; i++) mean += (i + 1.0) / n;
-        var total = p.sum().mul(org.fasterdit.torch.Scalars.of(mean));
-        return new org.fasterdit.diffusion.LossTerms(total, java.util.Map.of("part", total.detach()));
-      });
+      ParallelMicroBatch.Result r =
+          pm.run(
+              List.of(p),
+              0,
+              5,
+              2.0,
+              (from, n) -> {
+                double mean = 0;
+                for (int i = from; i < from + n; i++) mean += (i + 1.0) / n;
+                var total = p.sum().mul(org.fasterdit.torch.Scalars.of(mean));
+                return new org.fasterdit.diffusion.LossTerms(
+                    total, java.util.Map.of("part", total.detach()));
+              });
       assertEquals(3.0 * 3, r.total(), 1e-9); // sum(p) = 3 times the mean factor 3
       assertEquals(9.0, r.parts().get("part"), 1e-9);
       float[] g = org.fasterdit.torch.Tensors.toFloats(p.grad());
@@ -88,15 +129,28 @@ class ParallelMicroBatchTest {
   @Test
   void aFailingWorkerFailsTheStepAndRestoresBlasThreads() {
     int before = org.fasterdit.torch.Threads.blasThreads();
-    int blas = 2; // the tests run with OPENBLAS_NUM_THREADS=1: raise it so that restoring it is visible
+    int blas =
+        2; // the tests run with OPENBLAS_NUM_THREADS=1: raise it so that restoring it is visible
     org.fasterdit.torch.Threads.setBlasThreads(blas);
-    try (var scope = org.fasterdit.torch.NativeScope.open(); var pm = new ParallelMicroBatch(2)) {
-      org.bytedeco.pytorch.Tensor p = org.bytedeco.pytorch.global.torch.ones(3).requires_grad_(true);
-      var e = assertThrows(IllegalStateException.class, () -> pm.run(List.of(p), 0, 4, 1.0, (from, n) -> {
-        if (from > 0) throw new IllegalStateException("slice at " + from + " failed");
-        var total = p.sum();
-        return new org.fasterdit.diffusion.LossTerms(total, java.util.Map.of());
-      }));
+    try (var scope = org.fasterdit.torch.NativeScope.open();
+        var pm = new ParallelMicroBatch(2)) {
+      org.bytedeco.pytorch.Tensor p =
+          org.bytedeco.pytorch.global.torch.ones(3).requires_grad_(true);
+      var e =
+          assertThrows(
+              IllegalStateException.class,
+              () ->
+                  pm.run(
+                      List.of(p),
+                      0,
+                      4,
+                      1.0,
+                      (from, n) -> {
+                        if (from > 0)
+                          throw new IllegalStateException("slice at " + from + " failed");
+                        var total = p.sum();
+                        return new org.fasterdit.diffusion.LossTerms(total, java.util.Map.of());
+                      }));
       assertEquals("slice at 2 failed", e.getMessage());
       assertEquals(blas, org.fasterdit.torch.Threads.blasThreads());
       assertTrue(!p.grad().defined(), "no gradient is applied from a failed step");
@@ -105,16 +159,28 @@ class ParallelMicroBatchTest {
     }
   }
 
-  /** A parameter only one slice uses, accumulated over two micro-batches (autograd hands back expanded views). */
+  /**
+   * A parameter only one slice uses, accumulated over two micro-batches (autograd hands back
+   * expanded views).
+   */
   @Test
   void accumulatesAGradientOnlyOneSliceHas() {
-    try (var scope = org.fasterdit.torch.NativeScope.open(); var pm = new ParallelMicroBatch(2)) {
-      org.bytedeco.pytorch.Tensor p = org.bytedeco.pytorch.global.torch.ones(3).requires_grad_(true);
-      org.bytedeco.pytorch.Tensor q = org.bytedeco.pytorch.global.torch.ones(3).requires_grad_(true);
-      ParallelMicroBatch.SliceLoss loss = (from, n) -> new org.fasterdit.diffusion.LossTerms(from == 0 ? p.sum() : q.sum(), java.util.Map.of());
-      for (int microBatch = 0; microBatch < 2; microBatch++) pm.run(List.of(p, q), 0, 4, 1.0, loss); // slices of 2: weight 0.5
-      assertArrayEquals(new float[] {1f, 1f, 1f}, org.fasterdit.torch.Tensors.toFloats(p.grad()), 1e-6f);
-      assertArrayEquals(new float[] {1f, 1f, 1f}, org.fasterdit.torch.Tensors.toFloats(q.grad()), 1e-6f);
+    try (var scope = org.fasterdit.torch.NativeScope.open();
+        var pm = new ParallelMicroBatch(2)) {
+      org.bytedeco.pytorch.Tensor p =
+          org.bytedeco.pytorch.global.torch.ones(3).requires_grad_(true);
+      org.bytedeco.pytorch.Tensor q =
+          org.bytedeco.pytorch.global.torch.ones(3).requires_grad_(true);
+      ParallelMicroBatch.SliceLoss loss =
+          (from, n) ->
+              new org.fasterdit.diffusion.LossTerms(
+                  from == 0 ? p.sum() : q.sum(), java.util.Map.of());
+      for (int microBatch = 0; microBatch < 2; microBatch++)
+        pm.run(List.of(p, q), 0, 4, 1.0, loss); // slices of 2: weight 0.5
+      assertArrayEquals(
+          new float[] {1f, 1f, 1f}, org.fasterdit.torch.Tensors.toFloats(p.grad()), 1e-6f);
+      assertArrayEquals(
+          new float[] {1f, 1f, 1f}, org.fasterdit.torch.Tensors.toFloats(q.grad()), 1e-6f);
     }
   }
 }

@@ -11,12 +11,28 @@ import org.fasterdit.data.SyntheticShapes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** N steps, save, resume in a new trainer, N more steps == 2N uninterrupted steps: same losses, same weights. */
+/**
+ * N steps, save, resume in a new trainer, N more steps == 2N uninterrupted steps: same losses, same
+ * weights.
+ */
 class ResumeTest {
   static TrainConfig config(String preset, String... extra) {
-    List<String> kv = new ArrayList<>(List.of("preset=" + preset, "dataset=synthetic", "model=custom", "depth=2",
-        "hidden=32", "heads=2", "patch=8", "batch=8", "grad-accum=2", "stats-samples=64", "ema-decay=0.9",
-        "lr=1e-3", "steps=100"));
+    List<String> kv =
+        new ArrayList<>(
+            List.of(
+                "preset=" + preset,
+                "dataset=synthetic",
+                "model=custom",
+                "depth=2",
+                "hidden=32",
+                "heads=2",
+                "patch=8",
+                "batch=8",
+                "grad-accum=2",
+                "stats-samples=64",
+                "ema-decay=0.9",
+                "lr=1e-3",
+                "steps=100"));
     kv.addAll(List.of(extra));
     return ConfigResolver.resolve(null, kv);
   }

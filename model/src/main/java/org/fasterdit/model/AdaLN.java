@@ -9,18 +9,24 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 final class AdaLN {
   private AdaLN() {}
 
-  /** LayerNorm without affine parameters, eps 1e-6, always in fp32 (CPU autocast would otherwise keep bf16). */
+  /**
+   * LayerNorm without affine parameters, eps 1e-6, always in fp32 (CPU autocast would otherwise
+   * keep bf16).
+   */
   static Tensor norm(Tensor x) {
     long[] last = {x.size(-1)};
-    return torch.layer_norm(x.to(ScalarType.Float), last, new TensorOptional(), new TensorOptional(), 1e-6, false);
+    return torch.layer_norm(
+        x.to(ScalarType.Float), last, new TensorOptional(), new TensorOptional(), 1e-6, false);
   }
 
   /**
-   * x * (1 + scale) + shift, with (N, D) conditioning broadcast over tokens. One addcmul instead of mul then add:
-   * one pass over the (N, T, D) activations and one temporary fewer, forward and backward.
+   * x * (1 + scale) + shift, with (N, D) conditioning broadcast over tokens. One addcmul instead of
+   * mul then add: one pass over the (N, T, D) activations and one temporary fewer, forward and
+   * backward.
    */
   static Tensor modulate(Tensor x, Tensor shift, Tensor scale) {
-    return torch.addcmul(shift.unsqueeze(1), x, scale.unsqueeze(1).add(new org.bytedeco.pytorch.Scalar(1.0)));
+    return torch.addcmul(
+        shift.unsqueeze(1), x, scale.unsqueeze(1).add(new org.bytedeco.pytorch.Scalar(1.0)));
   }
 
   /** x + gate * y, the gated residual of adaLN-Zero, as one addcmul (see {@link #modulate}). */

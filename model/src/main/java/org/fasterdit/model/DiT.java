@@ -11,8 +11,9 @@ import org.fasterdit.torch.NoGrad;
 import org.fasterdit.torch.Tensors;
 
 /**
- * Diffusion Transformer (Peebles and Xie, 2023) with the reference's parameter names, initialisation and
- * embeddings, so that checkpoints of the public DiT/SiT code load one to one and outputs match.
+ * Diffusion Transformer (Peebles and Xie, 2023) with the reference's parameter names,
+ * initialisation and embeddings, so that checkpoints of the public DiT/SiT code load one to one and
+ * outputs match.
  *
  * <p>Thread-confined: use one instance from one thread at a time.
  */
@@ -37,13 +38,17 @@ public final class DiT implements AutoCloseable {
     this.config = config;
     this.params = new Params(device);
     int d = config.hidden();
-    this.posEmbed = params.create("pos_embed", false, 1, config.tokens(), d); // fixed, never trained
-    this.xEmbedder = new PatchEmbed(params.child("x_embedder"), config.inChannels(), d, config.patch());
+    this.posEmbed =
+        params.create("pos_embed", false, 1, config.tokens(), d); // fixed, never trained
+    this.xEmbedder =
+        new PatchEmbed(params.child("x_embedder"), config.inChannels(), d, config.patch());
     this.tEmbedder = new TimestepEmbedder(params.child("t_embedder"), d);
     this.yEmbedder = new LabelEmbedder(params.child("y_embedder"), config.numClasses(), d);
     Params b = params.child("blocks");
-    for (int i = 0; i < config.depth(); i++) blocks.add(new DiTBlock(b.child(Integer.toString(i)), d, config.heads()));
-    this.finalLayer = new FinalLayer(params.child("final_layer"), d, config.patch(), config.outChannels());
+    for (int i = 0; i < config.depth(); i++)
+      blocks.add(new DiTBlock(b.child(Integer.toString(i)), d, config.heads()));
+    this.finalLayer =
+        new FinalLayer(params.child("final_layer"), d, config.patch(), config.outChannels());
     WeightInit.set(posEmbed, PositionEmbedding.sinCos2d(d, config.gridSize()));
   }
 
@@ -80,33 +85,43 @@ public final class DiT implements AutoCloseable {
   }
 
   /**
-   * Classifier-free guidance. Runs [x; x] with labels [y; null] and returns uncond + scale * (cond - uncond) on the
-   * first {@code guidedChannels} output channels; the remaining channels (learned sigma, or the public code's
-   * unguided 4th latent channel when {@code guidedChannels} = 3) come from the conditional half. Guiding "all
-   * channels" means {@code guidedChannels = inChannels}: the prediction, never the variance half.
+   * Classifier-free guidance. Runs [x; x] with labels [y; null] and returns uncond + scale * (cond
+   * - uncond) on the first {@code guidedChannels} output channels; the remaining channels (learned
+   * sigma, or the public code's unguided 4th latent channel when {@code guidedChannels} = 3) come
+   * from the conditional half. Guiding "all channels" means {@code guidedChannels = inChannels}:
+   * the prediction, never the variance half.
    *
    * @return (M, C_out, H, W) for M = x.size(0)
    */
   public Tensor forwardWithCfg(Tensor x, Tensor t, Tensor y, double scale, int guidedChannels) {
     if (guidedChannels < 1 || guidedChannels > config.outChannels()) {
-      throw new IllegalArgumentException("guided channels must be in 1.." + config.outChannels() + ", got " + guidedChannels);
+      throw new IllegalArgumentException(
+          "guided channels must be in 1.." + config.outChannels() + ", got " + guidedChannels);
     }
     Tensor nulls = torch.full_like(y, new org.bytedeco.pytorch.Scalar((long) nullLabel()));
-    Tensor out = forward(torch.cat(new TensorVector(x, x), 0), torch.cat(new TensorVector(t, t), 0),
-        torch.cat(new TensorVector(y, nulls), 0)); // (2M, C_out, H, W)
+    Tensor out =
+        forward(
+            torch.cat(new TensorVector(x, x), 0),
+            torch.cat(new TensorVector(t, t), 0),
+            torch.cat(new TensorVector(y, nulls), 0)); // (2M, C_out, H, W)
     TensorVector halves = out.chunk(2, 0);
     Tensor cond = halves.get(0), uncond = halves.get(1);
     Tensor guided = uncond.add(cond.sub(uncond).mul(new org.bytedeco.pytorch.Scalar(scale)));
     if (guidedChannels == config.outChannels()) return guided;
-    return torch.cat(new TensorVector(guided.narrow(1, 0, guidedChannels),
-        cond.narrow(1, guidedChannels, config.outChannels() - guidedChannels)), 1);
+    return torch.cat(
+        new TensorVector(
+            guided.narrow(1, 0, guidedChannels),
+            cond.narrow(1, guidedChannels, config.outChannels() - guidedChannels)),
+        1);
   }
 
   /** (N, T, p*p*C) -> (N, C, H, W), tokens in row-major patch order. */
   private Tensor unpatchify(Tensor x) {
     long n = x.size(0);
     int g = config.gridSize(), p = config.patch(), c = config.outChannels();
-    return x.reshape(n, g, g, p, p, c).permute(0, 5, 1, 3, 2, 4).reshape(n, c, (long) g * p, (long) g * p);
+    return x.reshape(n, g, g, p, p, c)
+        .permute(0, 5, 1, 3, 2, 4)
+        .reshape(n, c, (long) g * p, (long) g * p);
   }
 
   /** Every tensor by its reference state-dict name. */
@@ -123,17 +138,21 @@ public final class DiT implements AutoCloseable {
   }
 
   /**
-   * Copies tensors into the model by name, converting dtype (bf16/fp16 checkpoints load into fp32 weights) and device.
-   * Every problem is collected and reported together by name before anything is copied.
+   * Copies tensors into the model by name, converting dtype (bf16/fp16 checkpoints load into fp32
+   * weights) and device. Every problem is collected and reported together by name before anything
+   * is copied.
    */
   public void loadStateDict(Map<String, Tensor> source) {
     StateDictCheck.verify(params.named(), source).throwIfBad();
-    try (var g = NoGrad.on(); var s = org.fasterdit.torch.NativeScope.open()) {
+    try (var g = NoGrad.on();
+        var s = org.fasterdit.torch.NativeScope.open()) {
       for (var e : params.named().entrySet()) e.getValue().copy_(source.get(e.getKey()));
     }
   }
 
-  /** Copies every weight from {@code other} (same config); used for EMA initialisation and updates. */
+  /**
+   * Copies every weight from {@code other} (same config); used for EMA initialisation and updates.
+   */
   public void copyFrom(DiT other) {
     loadStateDict(other.stateDict());
   }

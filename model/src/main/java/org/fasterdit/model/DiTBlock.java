@@ -23,7 +23,8 @@ final class DiTBlock {
   }
 
   Tensor forward(Tensor x, Tensor c) {
-    // chunks in the reference order: shift_msa, scale_msa, gate_msa, shift_mlp, scale_mlp, gate_mlp; each (N, D)
+    // chunks in the reference order: shift_msa, scale_msa, gate_msa, shift_mlp, scale_mlp,
+    // gate_mlp; each (N, D)
     TensorVector m = adaLN.forward(torch.silu(c)).chunk(6, 1);
     Tensor h = AdaLN.modulate(AdaLN.norm(x), m.get(0), m.get(1)); // (N, T, D)
     x = AdaLN.gatedResidual(x, m.get(2), attn.forward(h)); // (N, T, D)

@@ -4,9 +4,10 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * Class labels to vectors through {@code embedding_table} of (classes + 1) rows: the last row is the null label
- * that classifier-free guidance uses. Label dropout for CFG training is the trainer's job (it swaps labels for the
- * null label before calling the model), so this forward is deterministic.
+ * Class labels to vectors through {@code embedding_table} of (classes + 1) rows: the last row is
+ * the null label that classifier-free guidance uses. Label dropout for CFG training is the
+ * trainer's job (it swaps labels for the null label before calling the model), so this forward is
+ * deterministic.
  */
 final class LabelEmbedder {
   final Tensor table;

@@ -24,7 +24,10 @@ public final class Linear {
     WeightInit.zero(bias);
   }
 
-  /** adaLN-Zero: the modulation and output layers start at zero, so every block starts as the identity. */
+  /**
+   * adaLN-Zero: the modulation and output layers start at zero, so every block starts as the
+   * identity.
+   */
   void initZero() {
     WeightInit.zero(weight);
     WeightInit.zero(bias);

@@ -3,7 +3,10 @@ package org.fasterdit.model;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
-/** {@code fc1} (D -> 4D), GELU with the tanh approximation (as the reference), {@code fc2} (4D -> D). */
+/**
+ * {@code fc1} (D -> 4D), GELU with the tanh approximation (as the reference), {@code fc2} (4D ->
+ * D).
+ */
 final class Mlp {
   private final Linear fc1;
   private final Linear fc2;

@@ -13,10 +13,11 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.fasterdit.torch.NativeScope;
 
 /**
- * The model's named tensors, registered under the reference checkpoint keys ({@code blocks.0.attn.qkv.weight}), so a
- * state dict loads and diffs one to one. A plain ordered map instead of LibTorch's Module: Java subclasses of Module
- * cannot sit in ModuleList/Sequential, and the names are all we need. Parameters are retained past any native scope
- * and live as long as the model.
+ * The model's named tensors, registered under the reference checkpoint keys ({@code
+ * blocks.0.attn.qkv.weight}), so a state dict loads and diffs one to one. A plain ordered map
+ * instead of LibTorch's Module: Java subclasses of Module cannot sit in ModuleList/Sequential, and
+ * the names are all we need. Parameters are retained past any native scope and live as long as the
+ * model.
  */
 public final class Params {
   private final Map<String, Tensor> all;
@@ -28,7 +29,8 @@ public final class Params {
     this(new LinkedHashMap<>(), new LinkedHashMap<>(), "", device);
   }
 
-  private Params(Map<String, Tensor> all, Map<String, Boolean> trainable, String prefix, Device device) {
+  private Params(
+      Map<String, Tensor> all, Map<String, Boolean> trainable, String prefix, Device device) {
     this.all = all;
     this.trainable = trainable;
     this.prefix = prefix;
@@ -40,11 +42,17 @@ public final class Params {
     return new Params(all, trainable, prefix + name + ".", device);
   }
 
-  /** A new fp32 zero tensor registered as {@code prefix + name}. Frozen tensors (pos_embed) get no gradient. */
+  /**
+   * A new fp32 zero tensor registered as {@code prefix + name}. Frozen tensors (pos_embed) get no
+   * gradient.
+   */
   public Tensor create(String name, boolean isTrainable, long... shape) {
     String key = prefix + name;
     if (all.containsKey(key)) throw new IllegalStateException("parameter registered twice: " + key);
-    Tensor t = NativeScope.retain(torch.zeros(shape, new TensorOptions(ScalarType.Float).device(new DeviceOptional(device))));
+    Tensor t =
+        NativeScope.retain(
+            torch.zeros(
+                shape, new TensorOptions(ScalarType.Float).device(new DeviceOptional(device))));
     if (isTrainable) t.requires_grad_(true);
     all.put(key, t);
     trainable.put(key, isTrainable);
@@ -63,15 +71,17 @@ public final class Params {
   /** The trainable tensors, for the optimizer. */
   public TensorVector trainableVector() {
     TensorVector v = new TensorVector();
-    all.forEach((k, t) -> {
-      if (trainable.get(k)) v.push_back(t);
-    });
+    all.forEach(
+        (k, t) -> {
+          if (trainable.get(k)) v.push_back(t);
+        });
     return v;
   }
 
   public long count(boolean onlyTrainable) {
     long n = 0;
-    for (var e : all.entrySet()) if (!onlyTrainable || trainable.get(e.getKey())) n += e.getValue().numel();
+    for (var e : all.entrySet())
+      if (!onlyTrainable || trainable.get(e.getKey())) n += e.getValue().numel();
     return n;
   }
 

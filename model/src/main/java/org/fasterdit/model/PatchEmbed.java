@@ -4,7 +4,10 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch;
 
-/** Image to tokens: a conv with kernel = stride = patch, registered as {@code proj.weight} (D, C, p, p) and {@code proj.bias}. */
+/**
+ * Image to tokens: a conv with kernel = stride = patch, registered as {@code proj.weight} (D, C, p,
+ * p) and {@code proj.bias}.
+ */
 final class PatchEmbed {
   private final Tensor weight;
   private final Tensor bias;
@@ -24,7 +27,9 @@ final class PatchEmbed {
 
   Tensor forward(Tensor x) {
     long[] stride = {patch, patch};
-    Tensor y = torch.conv2d(x, weight, new TensorOptional(bias), stride, new long[] {0, 0}, new long[] {1, 1}, 1);
+    Tensor y =
+        torch.conv2d(
+            x, weight, new TensorOptional(bias), stride, new long[] {0, 0}, new long[] {1, 1}, 1);
     return y.flatten(2, 3).transpose(1, 2); // (N, D, h, w) -> (N, T, D)
   }
 }

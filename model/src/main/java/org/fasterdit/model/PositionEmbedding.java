@@ -1,10 +1,11 @@
 package org.fasterdit.model;
 
 /**
- * The fixed 2D sin-cos position embedding (MAE style) that DiT stores as {@code pos_embed} (1, T, D). The grid is
- * built w-first; the first D/2 dimensions encode grid[0] (the column index), the second half grid[1] (the row);
- * each half is [sin, cos] over D/4 frequencies omega_k = 1 / 10000^(k / (D/4)). Computed in float64 like the
- * reference's numpy code, then rounded once to float32.
+ * The fixed 2D sin-cos position embedding (MAE style) that DiT stores as {@code pos_embed} (1, T,
+ * D). The grid is built w-first; the first D/2 dimensions encode grid[0] (the column index), the
+ * second half grid[1] (the row); each half is [sin, cos] over D/4 frequencies omega_k = 1 /
+ * 10000^(k / (D/4)). Computed in float64 like the reference's numpy code, then rounded once to
+ * float32.
  */
 final class PositionEmbedding {
   private PositionEmbedding() {}

@@ -7,18 +7,29 @@ import java.util.Map;
 import org.bytedeco.pytorch.Tensor;
 import org.fasterdit.torch.Tensors;
 
-/** Compares a state dict with a model's tensors and names every missing, unexpected and mis-shaped key. */
-public record StateDictCheck(List<String> missing, List<String> unexpected, List<String> misShaped) {
+/**
+ * Compares a state dict with a model's tensors and names every missing, unexpected and mis-shaped
+ * key.
+ */
+public record StateDictCheck(
+    List<String> missing, List<String> unexpected, List<String> misShaped) {
 
   public static StateDictCheck verify(Map<String, Tensor> expected, Map<String, Tensor> source) {
-    List<String> missing = new ArrayList<>(), unexpected = new ArrayList<>(), shaped = new ArrayList<>();
+    List<String> missing = new ArrayList<>(),
+        unexpected = new ArrayList<>(),
+        shaped = new ArrayList<>();
     for (var e : expected.entrySet()) {
       Tensor s = source.get(e.getKey());
       if (s == null) {
         missing.add(e.getKey());
       } else if (!Arrays.equals(Tensors.shape(s), Tensors.shape(e.getValue()))) {
-        shaped.add(e.getKey() + " (checkpoint " + Arrays.toString(Tensors.shape(s)) + ", model "
-            + Arrays.toString(Tensors.shape(e.getValue())) + ")");
+        shaped.add(
+            e.getKey()
+                + " (checkpoint "
+                + Arrays.toString(Tensors.shape(s))
+                + ", model "
+                + Arrays.toString(Tensors.shape(e.getValue()))
+                + ")");
       }
     }
     for (String k : source.keySet()) if (!expected.containsKey(k)) unexpected.add(k);

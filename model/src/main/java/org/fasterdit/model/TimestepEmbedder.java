@@ -6,8 +6,8 @@ import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
- * Scalar timesteps to vectors: 256 sinusoidal frequencies (max period 10000) concatenated as [cos, sin], then an
- * MLP {@code mlp.0} (256 -> D), SiLU, {@code mlp.2} (D -> D).
+ * Scalar timesteps to vectors: 256 sinusoidal frequencies (max period 10000) concatenated as [cos,
+ * sin], then an MLP {@code mlp.0} (256 -> D), SiLU, {@code mlp.2} (D -> D).
  */
 final class TimestepEmbedder {
   private final Linear fc1;
@@ -26,12 +26,19 @@ final class TimestepEmbedder {
     init.normal(fc2.weight, 0.02);
   }
 
-  /** (N) -> (N, 256). Computed in float64: t runs to 1000 in the DiT convention and fp32 would lose ~1e-4 of it. */
+  /**
+   * (N) -> (N, 256). Computed in float64: t runs to 1000 in the DiT convention and fp32 would lose
+   * ~1e-4 of it.
+   */
   static Tensor frequencies(Tensor t) {
     int half = DiTConfig.FREQUENCY_EMBEDDING_SIZE / 2;
-    Tensor k = torch.arange(new org.bytedeco.pytorch.Scalar(half),
-        new org.bytedeco.pytorch.TensorOptions(ScalarType.Double).device(new org.bytedeco.pytorch.DeviceOptional(t.device())));
-    Tensor freqs = k.mul(new org.bytedeco.pytorch.Scalar(-Math.log(10000.0) / half)).exp(); // (half)
+    Tensor k =
+        torch.arange(
+            new org.bytedeco.pytorch.Scalar(half),
+            new org.bytedeco.pytorch.TensorOptions(ScalarType.Double)
+                .device(new org.bytedeco.pytorch.DeviceOptional(t.device())));
+    Tensor freqs =
+        k.mul(new org.bytedeco.pytorch.Scalar(-Math.log(10000.0) / half)).exp(); // (half)
     Tensor args = t.to(ScalarType.Double).unsqueeze(1).mul(freqs.unsqueeze(0)); // (N, half)
     TensorVector parts = new TensorVector(args.cos(), args.sin());
     return torch.cat(parts, 1).to(ScalarType.Float); // (N, 256)

@@ -6,8 +6,8 @@ import org.fasterdit.torch.NoGrad;
 import org.fasterdit.torch.Tensors;
 
 /**
- * The reference initialisation, drawn from a Java RNG so a seed gives the same weights on every device and build.
- * Values are generated on the host and copied in.
+ * The reference initialisation, drawn from a Java RNG so a seed gives the same weights on every
+ * device and build. Values are generated on the host and copied in.
  */
 public final class WeightInit {
   private final SplittableRandom rng;
@@ -16,10 +16,13 @@ public final class WeightInit {
     this.rng = new SplittableRandom(seed);
   }
 
-  /** Xavier-uniform for a weight seen as (fanOut, fanIn): U(-a, a), a = sqrt(6 / (fanIn + fanOut)). */
+  /**
+   * Xavier-uniform for a weight seen as (fanOut, fanIn): U(-a, a), a = sqrt(6 / (fanIn + fanOut)).
+   */
   public void xavierUniform(Tensor w) {
     long fanOut = w.size(0);
-    long fanIn = w.numel() / fanOut; // a conv kernel counts as its flattened view, as the reference does
+    long fanIn =
+        w.numel() / fanOut; // a conv kernel counts as its flattened view, as the reference does
     double a = Math.sqrt(6.0 / (fanIn + fanOut));
     float[] v = new float[Math.toIntExact(w.numel())];
     for (int i = 0; i < v.length; i++) v[i] = (float) ((rng.nextDouble() * 2 - 1) * a);
@@ -40,7 +43,8 @@ public final class WeightInit {
 
   /** Copies host values into {@code w}, keeping its device and its requires_grad flag. */
   public static void set(Tensor w, float[] values) {
-    try (var g = NoGrad.on(); var s = org.fasterdit.torch.NativeScope.open()) {
+    try (var g = NoGrad.on();
+        var s = org.fasterdit.torch.NativeScope.open()) {
       w.copy_(Tensors.ofFloats(values, Tensors.shape(w)));
     }
   }

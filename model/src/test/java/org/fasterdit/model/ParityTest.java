@@ -13,9 +13,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The Java DiT against outputs of the team's reference PyTorch DiT (benchmarks/reference/make_parity_cases.py), on
- * checkpoints that Python wrote in both layouts (state_dict OrderedDict; {"model","ema","opt","args"}), in fp32, bf16
- * and fp16 storage, patch 2, 4 and 8, with and without learn_sigma, and as safetensors.
+ * The Java DiT against outputs of the team's reference PyTorch DiT
+ * (benchmarks/reference/make_parity_cases.py), on checkpoints that Python wrote in both layouts
+ * (state_dict OrderedDict; {"model","ema","opt","args"}), in fp32, bf16 and fp16 storage, patch 2,
+ * 4 and 8, with and without learn_sigma, and as safetensors.
  */
 class ParityTest {
   static final Path DIR = Path.of("src/test/resources/parity");
@@ -28,8 +29,12 @@ class ParityTest {
 
   private static Parity.Result run(JsonNode c, Precision p) {
     String key = c.get("key").isNull() ? null : c.get("key").asText();
-    return Parity.run(DIR.resolve(c.get("checkpoint").asText()), key, c.get("heads").asInt(),
-        DIR.resolve(c.get("npz").asText()), p);
+    return Parity.run(
+        DIR.resolve(c.get("checkpoint").asText()),
+        key,
+        c.get("heads").asInt(),
+        DIR.resolve(c.get("npz").asText()),
+        p);
   }
 
   @ParameterizedTest(name = "{0}")
@@ -48,17 +53,20 @@ class ParityTest {
   }
 
   /**
-   * bf16 autocast (fp32 master weights, attention in fp32 on CPU): bf16 keeps 8 mantissa bits, so through a few
-   * blocks we allow 3% of the reference output's range.
+   * bf16 autocast (fp32 master weights, attention in fp32 on CPU): bf16 keeps 8 mantissa bits, so
+   * through a few blocks we allow 3% of the reference output's range.
    */
   @ParameterizedTest(name = "{0}")
   @MethodSource("cases")
   void bf16AutocastStaysClose(JsonNode c) throws Exception {
     Parity.Result r = run(c, Precision.BF16);
-    var ref = org.fasterdit.io.Npz.read(DIR.resolve(c.get("npz").asText())).get("out").toFloatArray();
+    var ref =
+        org.fasterdit.io.Npz.read(DIR.resolve(c.get("npz").asText())).get("out").toFloatArray();
     double range = 0;
     for (float v : ref) range = Math.max(range, Math.abs(v));
     assertTrue(r.maxAbsErr() > 0, "bf16 should differ from fp32 at all");
-    assertTrue(r.maxAbsErr() <= 0.03 * range, c.get("name") + ": bf16 max abs err " + r.maxAbsErr() + " vs range " + range);
+    assertTrue(
+        r.maxAbsErr() <= 0.03 * range,
+        c.get("name") + ": bf16 max abs err " + r.maxAbsErr() + " vs range " + range);
   }
 }

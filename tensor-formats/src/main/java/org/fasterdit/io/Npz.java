@@ -12,66 +12,69 @@ import java.util.Map;
  * deflates). Results are independent heap copies, so the archive is unmapped before returning.
  */
 public final class Npz {
-    /** Enough for any sane .npy header (numpy's own default limit is 10 000 bytes). */
-    private static final int HEADER_PREFIX = 1 << 16;
+  /** Enough for any sane .npy header (numpy's own default limit is 10 000 bytes). */
+  private static final int HEADER_PREFIX = 1 << 16;
 
-    private Npz() {
+  private Npz() {}
+
+  public static LinkedHashMap<String, HostTensor> read(Path path) {
+    try (Arena arena = Arena.ofConfined()) {
+      return read(path.getFileName().toString(), AtomicFiles.mapReadOnly(path, arena));
     }
+  }
 
-    public static LinkedHashMap<String, HostTensor> read(Path path) {
-        try (Arena arena = Arena.ofConfined()) {
-            return read(path.getFileName().toString(), AtomicFiles.mapReadOnly(path, arena));
-        }
+  /** Keys are the member names without the ".npy" suffix, in archive order. */
+  public static LinkedHashMap<String, HostTensor> read(String file, MemorySegment archive) {
+    ZipIndex zip = ZipIndex.read(file, archive);
+    LinkedHashMap<String, HostTensor> out = new LinkedHashMap<>();
+    for (ZipIndex.Entry e : zip.entries()) {
+      if (e.name().endsWith("/")) {
+        continue; // directory entries carry no data
+      }
+      if (!e.name().endsWith(".npy")) {
+        throw new TensorFormatException(file + ": member '" + e.name() + "' is not a .npy array");
+      }
+      String key = e.name().substring(0, e.name().length() - 4);
+      String where = file + ":" + e.name();
+      // Validate the inner header first so the inflated size is bounded by what the
+      // .npy declares, not just by the zip's (attacker-controlled) size field.
+      MemorySegment prefix = zip.readPrefix(e, HEADER_PREFIX);
+      NpyHeader h = NpyHeader.parse(where, prefix);
+      long expected;
+      try {
+        expected = Math.addExact(h.dataOffset(), h.dataBytes());
+      } catch (ArithmeticException ex) {
+        throw new TensorFormatException(where + ": declared size overflows");
+      }
+      if (expected != e.uncompressedSize()) {
+        throw new TensorFormatException(
+            where
+                + ": .npy header declares "
+                + expected
+                + " bytes but the zip entry holds "
+                + e.uncompressedSize());
+      }
+      MemorySegment bytes = zip.read(e, expected);
+      if (e.isStored()) {
+        zip.checkCrc(e, bytes);
+      }
+      out.put(key, Npy.read(where, bytes));
     }
+    return out;
+  }
 
-    /** Keys are the member names without the ".npy" suffix, in archive order. */
-    public static LinkedHashMap<String, HostTensor> read(String file, MemorySegment archive) {
-        ZipIndex zip = ZipIndex.read(file, archive);
-        LinkedHashMap<String, HostTensor> out = new LinkedHashMap<>();
-        for (ZipIndex.Entry e : zip.entries()) {
-            if (e.name().endsWith("/")) {
-                continue; // directory entries carry no data
-            }
-            if (!e.name().endsWith(".npy")) {
-                throw new TensorFormatException(file + ": member '" + e.name()
-                        + "' is not a .npy array");
-            }
-            String key = e.name().substring(0, e.name().length() - 4);
-            String where = file + ":" + e.name();
-            // Validate the inner header first so the inflated size is bounded by what the
-            // .npy declares, not just by the zip's (attacker-controlled) size field.
-            MemorySegment prefix = zip.readPrefix(e, HEADER_PREFIX);
-            NpyHeader h = NpyHeader.parse(where, prefix);
-            long expected;
-            try {
-                expected = Math.addExact(h.dataOffset(), h.dataBytes());
-            } catch (ArithmeticException ex) {
-                throw new TensorFormatException(where + ": declared size overflows");
-            }
-            if (expected != e.uncompressedSize()) {
-                throw new TensorFormatException(where + ": .npy header declares " + expected
-                        + " bytes but the zip entry holds " + e.uncompressedSize());
-            }
-            MemorySegment bytes = zip.read(e, expected);
-            if (e.isStored()) {
-                zip.checkCrc(e, bytes);
-            }
-            out.put(key, Npy.read(where, bytes));
-        }
-        return out;
-    }
-
-    /** Writes an uncompressed .npz (like np.savez) atomically; numpy.load reads it. */
-    public static void write(Path path, Map<String, HostTensor> tensors) {
-        AtomicFiles.write(path, ch -> {
-            ZipWriter zw = new ZipWriter(ch);
-            for (Map.Entry<String, HostTensor> en : tensors.entrySet()) {
-                HostTensor t = en.getValue();
-                MemorySegment header = MemorySegment.ofArray(
-                        NpyHeader.encode(t.dtype(), t.shape()));
-                zw.addStored(en.getKey() + ".npy", List.of(header, t.data()), 64);
-            }
-            zw.finish();
+  /** Writes an uncompressed .npz (like np.savez) atomically; numpy.load reads it. */
+  public static void write(Path path, Map<String, HostTensor> tensors) {
+    AtomicFiles.write(
+        path,
+        ch -> {
+          ZipWriter zw = new ZipWriter(ch);
+          for (Map.Entry<String, HostTensor> en : tensors.entrySet()) {
+            HostTensor t = en.getValue();
+            MemorySegment header = MemorySegment.ofArray(NpyHeader.encode(t.dtype(), t.shape()));
+            zw.addStored(en.getKey() + ".npy", List.of(header, t.data()), 64);
+          }
+          zw.finish();
         });
-    }
+  }
 }

@@ -9,10 +9,10 @@ import java.util.Map;
  * kept apart in {@link #attributes()} so iterating the map yields exactly the tensors.
  */
 public final class PyOrderedDict extends LinkedHashMap<Object, Object> {
-    private static final long serialVersionUID = 1L;
-    private final LinkedHashMap<String, Object> attributes = new LinkedHashMap<>();
+  private static final long serialVersionUID = 1L;
+  private final LinkedHashMap<String, Object> attributes = new LinkedHashMap<>();
 
-    public Map<String, Object> attributes() {
-        return attributes;
-    }
+  public Map<String, Object> attributes() {
+    return attributes;
+  }
 }

@@ -8,11 +8,11 @@ package org.fasterdit.io;
  * actionable without a debugger.
  */
 public final class TensorFormatException extends RuntimeException {
-    public TensorFormatException(String message) {
-        super(message);
-    }
+  public TensorFormatException(String message) {
+    super(message);
+  }
 
-    public TensorFormatException(String message, Throwable cause) {
-        super(message, cause);
-    }
+  public TensorFormatException(String message, Throwable cause) {
+    super(message, cause);
+  }
 }

@@ -14,153 +14,186 @@ import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 
 /**
- * Sequential zip writer onto a channel (a {@link FileChannel} or any byte sink): stored entries (optionally with their data
- * aligned, as torch.save does, so readers can map them) and deflated entries; ZIP64 records are
- * emitted automatically when sizes or offsets need them.
+ * Sequential zip writer onto a channel (a {@link FileChannel} or any byte sink): stored entries
+ * (optionally with their data aligned, as torch.save does, so readers can map them) and deflated
+ * entries; ZIP64 records are emitted automatically when sizes or offsets need them.
  */
 public final class ZipWriter {
-    private static final long MAX32 = 0xFFFFFFFFL;
-    /** Extra-field id used for alignment padding ("FB", as PyTorch's writer does). */
-    private static final int PAD_EXTRA_ID = 0x4246;
+  private static final long MAX32 = 0xFFFFFFFFL;
 
-    private record Written(byte[] name, int method, long crc, long csize, long usize,
-            long offset) {
+  /** Extra-field id used for alignment padding ("FB", as PyTorch's writer does). */
+  private static final int PAD_EXTRA_ID = 0x4246;
+
+  private record Written(byte[] name, int method, long crc, long csize, long usize, long offset) {}
+
+  private final WritableByteChannel ch;
+  private final List<Written> written = new ArrayList<>();
+  private long pos;
+
+  /** Tests set this to exercise ZIP64 records without writing 4 GiB. */
+  boolean forceZip64;
+
+  /** Offsets in the archive are relative to the file channel's current position. */
+  public ZipWriter(FileChannel ch) throws IOException {
+    this.ch = ch;
+    this.pos = ch.position();
+  }
+
+  /** For in-memory archives; the sink must start empty (offsets count from 0). */
+  public ZipWriter(WritableByteChannel sink) {
+    this.ch = sink;
+    this.pos = 0;
+  }
+
+  /**
+   * Adds a stored entry made of {@code parts} concatenated; data starts at a multiple of {@code
+   * alignment} (1 for none).
+   */
+  public void addStored(String name, List<MemorySegment> parts, int alignment) throws IOException {
+    CRC32 crc = new CRC32();
+    long size = 0;
+    for (MemorySegment s : parts) {
+      for (long off = 0; off < s.byteSize(); off += 1 << 26) {
+        crc.update(s.asSlice(off, Math.min(1 << 26, s.byteSize() - off)).asByteBuffer());
+      }
+      size += s.byteSize();
     }
-
-    private final WritableByteChannel ch;
-    private final List<Written> written = new ArrayList<>();
-    private long pos;
-    /** Tests set this to exercise ZIP64 records without writing 4 GiB. */
-    boolean forceZip64;
-
-    /** Offsets in the archive are relative to the file channel's current position. */
-    public ZipWriter(FileChannel ch) throws IOException {
-        this.ch = ch;
-        this.pos = ch.position();
+    writeLocal(name, ZipIndex.STORED, crc.getValue(), size, size, alignment);
+    for (MemorySegment s : parts) {
+      AtomicFiles.writeFully(ch, s);
     }
+    pos += size;
+  }
 
-    /** For in-memory archives; the sink must start empty (offsets count from 0). */
-    public ZipWriter(WritableByteChannel sink) {
-        this.ch = sink;
-        this.pos = 0;
+  /** Adds a deflated entry (small payloads: the compressed form is held in memory). */
+  public void addDeflated(String name, byte[] data) throws IOException {
+    CRC32 crc = new CRC32();
+    crc.update(data);
+    Deflater d = new Deflater(Deflater.DEFAULT_COMPRESSION, true);
+    ByteArrayOutputStream bos = new ByteArrayOutputStream();
+    try {
+      d.setInput(data);
+      d.finish();
+      byte[] buf = new byte[1 << 16];
+      while (!d.finished()) {
+        bos.write(buf, 0, d.deflate(buf));
+      }
+    } finally {
+      d.end();
     }
+    byte[] comp = bos.toByteArray();
+    writeLocal(name, ZipIndex.DEFLATED, crc.getValue(), comp.length, data.length, 1);
+    AtomicFiles.writeFully(ch, comp);
+    pos += comp.length;
+  }
 
-    /** Adds a stored entry made of {@code parts} concatenated; data starts at a multiple of
-     * {@code alignment} (1 for none). */
-    public void addStored(String name, List<MemorySegment> parts, int alignment)
-            throws IOException {
-        CRC32 crc = new CRC32();
-        long size = 0;
-        for (MemorySegment s : parts) {
-            for (long off = 0; off < s.byteSize(); off += 1 << 26) {
-                crc.update(s.asSlice(off, Math.min(1 << 26, s.byteSize() - off)).asByteBuffer());
-            }
-            size += s.byteSize();
-        }
-        writeLocal(name, ZipIndex.STORED, crc.getValue(), size, size, alignment);
-        for (MemorySegment s : parts) {
-            AtomicFiles.writeFully(ch, s);
-        }
-        pos += size;
+  private void writeLocal(String name, int method, long crc, long csize, long usize, int alignment)
+      throws IOException {
+    byte[] nameBytes = name.getBytes(StandardCharsets.UTF_8);
+    boolean z64 = forceZip64 || csize >= MAX32 || usize >= MAX32;
+    int z64Len = z64 ? 20 : 0;
+    long base = pos + 30 + nameBytes.length + z64Len;
+    int pad = 0;
+    if (alignment > 1 && base % alignment != 0) {
+      pad = (int) (alignment - base % alignment);
+      if (pad < 4) {
+        pad += alignment; // the padding field needs room for its own 4-byte header
+      }
     }
+    ByteBuffer b = le(30 + nameBytes.length + z64Len + pad);
+    b.putInt(0x04034b50)
+        .putShort((short) (z64 ? 45 : 20))
+        .putShort((short) 0x800)
+        .putShort((short) method)
+        .putShort((short) 0)
+        .putShort((short) 0x21)
+        .putInt((int) crc)
+        .putInt((int) (z64 ? MAX32 : csize))
+        .putInt((int) (z64 ? MAX32 : usize))
+        .putShort((short) nameBytes.length)
+        .putShort((short) (z64Len + pad))
+        .put(nameBytes);
+    if (z64) {
+      b.putShort((short) 1).putShort((short) 16).putLong(usize).putLong(csize);
+    }
+    if (pad > 0) {
+      b.putShort((short) PAD_EXTRA_ID).putShort((short) (pad - 4));
+      b.put(new byte[pad - 4]);
+    }
+    written.add(new Written(nameBytes, method, crc, csize, usize, pos));
+    pos += b.capacity();
+    AtomicFiles.writeFully(ch, b.flip());
+  }
 
-    /** Adds a deflated entry (small payloads: the compressed form is held in memory). */
-    public void addDeflated(String name, byte[] data) throws IOException {
-        CRC32 crc = new CRC32();
-        crc.update(data);
-        Deflater d = new Deflater(Deflater.DEFAULT_COMPRESSION, true);
-        ByteArrayOutputStream bos = new ByteArrayOutputStream();
-        try {
-            d.setInput(data);
-            d.finish();
-            byte[] buf = new byte[1 << 16];
-            while (!d.finished()) {
-                bos.write(buf, 0, d.deflate(buf));
-            }
-        } finally {
-            d.end();
-        }
-        byte[] comp = bos.toByteArray();
-        writeLocal(name, ZipIndex.DEFLATED, crc.getValue(), comp.length, data.length, 1);
-        AtomicFiles.writeFully(ch, comp);
-        pos += comp.length;
+  /** Writes the central directory and end records. The channel stays open. */
+  public void finish() throws IOException {
+    long cdStart = pos;
+    for (Written w : written) {
+      boolean z64 = forceZip64 || w.csize >= MAX32 || w.usize >= MAX32 || w.offset >= MAX32;
+      int extra = z64 ? 28 : 0;
+      ByteBuffer b = le(46 + w.name.length + extra);
+      b.putInt(0x02014b50)
+          .putShort((short) 45)
+          .putShort((short) (z64 ? 45 : 20))
+          .putShort((short) 0x800)
+          .putShort((short) w.method)
+          .putShort((short) 0)
+          .putShort((short) 0x21)
+          .putInt((int) w.crc)
+          .putInt((int) (z64 ? MAX32 : w.csize))
+          .putInt((int) (z64 ? MAX32 : w.usize))
+          .putShort((short) w.name.length)
+          .putShort((short) extra)
+          .putShort((short) 0)
+          .putShort((short) 0)
+          .putShort((short) 0)
+          .putInt(0)
+          .putInt((int) (z64 ? MAX32 : w.offset))
+          .put(w.name);
+      if (z64) {
+        b.putShort((short) 1)
+            .putShort((short) 24)
+            .putLong(w.usize)
+            .putLong(w.csize)
+            .putLong(w.offset);
+      }
+      pos += b.capacity();
+      AtomicFiles.writeFully(ch, b.flip());
     }
+    long cdSize = pos - cdStart;
+    int n = written.size();
+    boolean z64 = forceZip64 || n >= 0xFFFF || cdStart >= MAX32 || cdSize >= MAX32;
+    if (z64) {
+      long z64Eocd = pos;
+      ByteBuffer b = le(56 + 20);
+      b.putInt(0x06064b50)
+          .putLong(44)
+          .putShort((short) 45)
+          .putShort((short) 45)
+          .putInt(0)
+          .putInt(0)
+          .putLong(n)
+          .putLong(n)
+          .putLong(cdSize)
+          .putLong(cdStart);
+      b.putInt(0x07064b50).putInt(0).putLong(z64Eocd).putInt(1);
+      pos += b.capacity();
+      AtomicFiles.writeFully(ch, b.flip());
+    }
+    ByteBuffer e = le(22);
+    e.putInt(0x06054b50)
+        .putShort((short) 0)
+        .putShort((short) 0)
+        .putShort((short) (z64 ? 0xFFFF : n))
+        .putShort((short) (z64 ? 0xFFFF : n))
+        .putInt((int) (z64 ? MAX32 : cdSize))
+        .putInt((int) (z64 ? MAX32 : cdStart))
+        .putShort((short) 0);
+    pos += 22;
+    AtomicFiles.writeFully(ch, e.flip());
+  }
 
-    private void writeLocal(String name, int method, long crc, long csize, long usize,
-            int alignment) throws IOException {
-        byte[] nameBytes = name.getBytes(StandardCharsets.UTF_8);
-        boolean z64 = forceZip64 || csize >= MAX32 || usize >= MAX32;
-        int z64Len = z64 ? 20 : 0;
-        long base = pos + 30 + nameBytes.length + z64Len;
-        int pad = 0;
-        if (alignment > 1 && base % alignment != 0) {
-            pad = (int) (alignment - base % alignment);
-            if (pad < 4) {
-                pad += alignment; // the padding field needs room for its own 4-byte header
-            }
-        }
-        ByteBuffer b = le(30 + nameBytes.length + z64Len + pad);
-        b.putInt(0x04034b50).putShort((short) (z64 ? 45 : 20)).putShort((short) 0x800)
-                .putShort((short) method).putShort((short) 0).putShort((short) 0x21)
-                .putInt((int) crc).putInt((int) (z64 ? MAX32 : csize))
-                .putInt((int) (z64 ? MAX32 : usize)).putShort((short) nameBytes.length)
-                .putShort((short) (z64Len + pad)).put(nameBytes);
-        if (z64) {
-            b.putShort((short) 1).putShort((short) 16).putLong(usize).putLong(csize);
-        }
-        if (pad > 0) {
-            b.putShort((short) PAD_EXTRA_ID).putShort((short) (pad - 4));
-            b.put(new byte[pad - 4]);
-        }
-        written.add(new Written(nameBytes, method, crc, csize, usize, pos));
-        pos += b.capacity();
-        AtomicFiles.writeFully(ch, b.flip());
-    }
-
-    /** Writes the central directory and end records. The channel stays open. */
-    public void finish() throws IOException {
-        long cdStart = pos;
-        for (Written w : written) {
-            boolean z64 = forceZip64 || w.csize >= MAX32 || w.usize >= MAX32
-                    || w.offset >= MAX32;
-            int extra = z64 ? 28 : 0;
-            ByteBuffer b = le(46 + w.name.length + extra);
-            b.putInt(0x02014b50).putShort((short) 45).putShort((short) (z64 ? 45 : 20))
-                    .putShort((short) 0x800).putShort((short) w.method).putShort((short) 0)
-                    .putShort((short) 0x21).putInt((int) w.crc)
-                    .putInt((int) (z64 ? MAX32 : w.csize)).putInt((int) (z64 ? MAX32 : w.usize))
-                    .putShort((short) w.name.length).putShort((short) extra).putShort((short) 0)
-                    .putShort((short) 0).putShort((short) 0).putInt(0)
-                    .putInt((int) (z64 ? MAX32 : w.offset)).put(w.name);
-            if (z64) {
-                b.putShort((short) 1).putShort((short) 24).putLong(w.usize).putLong(w.csize)
-                        .putLong(w.offset);
-            }
-            pos += b.capacity();
-            AtomicFiles.writeFully(ch, b.flip());
-        }
-        long cdSize = pos - cdStart;
-        int n = written.size();
-        boolean z64 = forceZip64 || n >= 0xFFFF || cdStart >= MAX32 || cdSize >= MAX32;
-        if (z64) {
-            long z64Eocd = pos;
-            ByteBuffer b = le(56 + 20);
-            b.putInt(0x06064b50).putLong(44).putShort((short) 45).putShort((short) 45).putInt(0)
-                    .putInt(0).putLong(n).putLong(n).putLong(cdSize).putLong(cdStart);
-            b.putInt(0x07064b50).putInt(0).putLong(z64Eocd).putInt(1);
-            pos += b.capacity();
-            AtomicFiles.writeFully(ch, b.flip());
-        }
-        ByteBuffer e = le(22);
-        e.putInt(0x06054b50).putShort((short) 0).putShort((short) 0)
-                .putShort((short) (z64 ? 0xFFFF : n)).putShort((short) (z64 ? 0xFFFF : n))
-                .putInt((int) (z64 ? MAX32 : cdSize)).putInt((int) (z64 ? MAX32 : cdStart))
-                .putShort((short) 0);
-        pos += 22;
-        AtomicFiles.writeFully(ch, e.flip());
-    }
-
-    private static ByteBuffer le(int n) {
-        return ByteBuffer.allocate(n).order(ByteOrder.LITTLE_ENDIAN);
-    }
+  private static ByteBuffer le(int n) {
+    return ByteBuffer.allocate(n).order(ByteOrder.LITTLE_ENDIAN);
+  }
 }

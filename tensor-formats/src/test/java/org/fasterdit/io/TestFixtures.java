@@ -7,17 +7,16 @@ import org.junit.jupiter.api.Assumptions;
 
 /** Locates the Python-written fixtures under the test-resources folder {@code io/}. */
 final class TestFixtures {
-    private TestFixtures() {
-    }
+  private TestFixtures() {}
 
-    /** The fixture's path; the calling test is skipped (not failed) if it is absent. */
-    static Path path(String name) {
-        URL url = TestFixtures.class.getResource("/io/" + name);
-        Assumptions.assumeTrue(url != null, "fixture io/" + name + " not present");
-        try {
-            return Path.of(url.toURI());
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
+  /** The fixture's path; the calling test is skipped (not failed) if it is absent. */
+  static Path path(String name) {
+    URL url = TestFixtures.class.getResource("/io/" + name);
+    Assumptions.assumeTrue(url != null, "fixture io/" + name + " not present");
+    try {
+      return Path.of(url.toURI());
+    } catch (URISyntaxException e) {
+      throw new IllegalStateException(e);
     }
+  }
 }

@@ -2,21 +2,23 @@ package org.fasterdit.torch;
 
 import static org.bytedeco.pytorch.global.torch.clear_cache;
 import static org.bytedeco.pytorch.global.torch.decrement_nesting;
+import static org.bytedeco.pytorch.global.torch.get_autocast_dtype;
 import static org.bytedeco.pytorch.global.torch.increment_nesting;
 import static org.bytedeco.pytorch.global.torch.is_autocast_enabled;
 import static org.bytedeco.pytorch.global.torch.set_autocast_dtype;
 import static org.bytedeco.pytorch.global.torch.set_autocast_enabled;
-import static org.bytedeco.pytorch.global.torch.get_autocast_dtype;
 
 import org.bytedeco.pytorch.global.torch.DeviceType;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
- * Mixed-precision guard. LibTorch has no C++ guard class exposed to Java, so this one drives the thread-local
- * autocast state directly and restores the previous state on close. Master weights stay fp32; matmuls run in
- * {@code dtype}.
+ * Mixed-precision guard. LibTorch has no C++ guard class exposed to Java, so this one drives the
+ * thread-local autocast state directly and restores the previous state on close. Master weights
+ * stay fp32; matmuls run in {@code dtype}.
  *
- * <pre>{@code try (var a = Autocast.on(DeviceType.CPU, ScalarType.BFloat16)) { out = model.forward(x, t, y); }}</pre>
+ * <pre>
+ * {@code try (var a = Autocast.on(DeviceType.CPU, ScalarType.BFloat16)) { out = model.forward(x, t, y); }}
+ * </pre>
  */
 public final class Autocast implements AutoCloseable {
   private final DeviceType device;
@@ -55,7 +57,8 @@ public final class Autocast implements AutoCloseable {
   public void close() {
     if (closed) return;
     closed = true;
-    if (nests && decrement_nesting() == 0) clear_cache(); // cached casts of weights die with the outermost region
+    if (nests && decrement_nesting() == 0)
+      clear_cache(); // cached casts of weights die with the outermost region
     set_autocast_enabled(device, wasEnabled);
     if (previousDtype != null) set_autocast_dtype(device, previousDtype);
   }

@@ -23,8 +23,11 @@ public final class Devices {
     if (s.equals("cuda")) s = "cuda:0";
     if (s.startsWith("cuda:")) {
       if (!cudaAvailable()) {
-        throw new TorchException("device '" + spec + "' asked for, but no CUDA device is present (use --device cpu, "
-            + "or build with the cuda profile on a machine with a GPU)");
+        throw new TorchException(
+            "device '"
+                + spec
+                + "' asked for, but no CUDA device is present (use --device cpu, "
+                + "or build with the cuda profile on a machine with a GPU)");
       }
       int index;
       try {
@@ -33,7 +36,12 @@ public final class Devices {
         throw new TorchException("bad device '" + spec + "': expected cpu, cuda, cuda:N or auto");
       }
       if (index < 0 || index >= torch.cuda_device_count()) {
-        throw new TorchException("device '" + spec + "' does not exist: " + torch.cuda_device_count() + " CUDA device(s)");
+        throw new TorchException(
+            "device '"
+                + spec
+                + "' does not exist: "
+                + torch.cuda_device_count()
+                + " CUDA device(s)");
       }
       return new Device(DeviceType.CUDA, (byte) index);
     }

@@ -7,9 +7,10 @@ import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
- * Randomness drawn on the host from a counter-based seed (run seed, step, stream), then copied to the device. A
- * training step's noise depends only on (seed, step, micro-batch, rank), so resuming at step N reproduces the same
- * draws with no generator state to save, and results do not depend on the device or the LibTorch build.
+ * Randomness drawn on the host from a counter-based seed (run seed, step, stream), then copied to
+ * the device. A training step's noise depends only on (seed, step, micro-batch, rank), so resuming
+ * at step N reproduces the same draws with no generator state to save, and results do not depend on
+ * the device or the LibTorch build.
  */
 public final class HostRandom {
   private final SplittableRandom rng;
@@ -22,7 +23,10 @@ public final class HostRandom {
     return new HostRandom(seed);
   }
 
-  /** An independent stream for (seed, a, b, c): SplitMix-style mixing keeps nearby counters uncorrelated. */
+  /**
+   * An independent stream for (seed, a, b, c): SplitMix-style mixing keeps nearby counters
+   * uncorrelated.
+   */
   public static HostRandom forStep(long seed, long step, long stream, long rank) {
     long h = mix(seed ^ 0x9E3779B97F4A7C15L);
     h = mix(h ^ step * 0xBF58476D1CE4E5B9L);

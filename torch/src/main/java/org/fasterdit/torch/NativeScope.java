@@ -5,9 +5,10 @@ import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * One scope per step: every tensor handle created while the scope is open is freed when it closes. JavaCPP only
- * counts the 8-byte handle of a tensor, so without a scope the GC never feels the native memory behind it
- * (see shared/docs/libtorch-java-notes.md). A tensor that must outlive the step is passed to {@link #retain}.
+ * One scope per step: every tensor handle created while the scope is open is freed when it closes.
+ * JavaCPP only counts the 8-byte handle of a tensor, so without a scope the GC never feels the
+ * native memory behind it (see shared/docs/libtorch-java-notes.md). A tensor that must outlive the
+ * step is passed to {@link #retain}.
  *
  * <pre>{@code
  * try (var scope = NativeScope.open()) {
@@ -29,22 +30,25 @@ public final class NativeScope implements AutoCloseable {
   }
 
   /**
-   * Keeps {@code t} alive after this scope closes. The caller owns it from now on and releases it with {@link
-   * #release} (or leaves it to live for the program, as model parameters do).
+   * Keeps {@code t} alive after this scope closes. The caller owns it from now on and releases it
+   * with {@link #release} (or leaves it to live for the program, as model parameters do).
    */
   public static <P extends Pointer> P retain(P t) {
     t.retainReference();
     return t;
   }
 
-  /** Gives back a reference taken by {@link #retain}; frees the native object when it was the last one. */
+  /**
+   * Gives back a reference taken by {@link #retain}; frees the native object when it was the last
+   * one.
+   */
   public static void release(Pointer t) {
     if (t != null && !t.isNull()) t.releaseReference();
   }
 
   /**
-   * Ends the caller's ownership of a retained tensor by handing a copy to the innermost open scope (which frees it
-   * like any other temporary) and releasing the original.
+   * Ends the caller's ownership of a retained tensor by handing a copy to the innermost open scope
+   * (which frees it like any other temporary) and releasing the original.
    */
   public static Tensor handBack(Tensor retained) {
     Tensor copy = retained.clone();

@@ -2,7 +2,10 @@ package org.fasterdit.torch;
 
 import org.bytedeco.pytorch.NoGradGuard;
 
-/** {@code try (var g = NoGrad.on()) {...}}: autograd off for the block (thread-local), restored on close. */
+/**
+ * {@code try (var g = NoGrad.on()) {...}}: autograd off for the block (thread-local), restored on
+ * close.
+ */
 public final class NoGrad implements AutoCloseable {
   private final NoGradGuard guard;
   private boolean closed;

@@ -4,8 +4,9 @@ import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
- * Compute precision for forward/backward. Master weights are always fp32; bf16 and fp16 run matmuls under autocast.
- * fp16 is CUDA-only (on this CPU an fp16 matmul runs at ~0.4 GFLOP/s) and needs dynamic loss scaling.
+ * Compute precision for forward/backward. Master weights are always fp32; bf16 and fp16 run matmuls
+ * under autocast. fp16 is CUDA-only (on this CPU an fp16 matmul runs at ~0.4 GFLOP/s) and needs
+ * dynamic loss scaling.
  */
 public enum Precision {
   FP32,
@@ -17,14 +18,16 @@ public enum Precision {
       case "fp32", "float32", "32" -> FP32;
       case "bf16", "bfloat16" -> BF16;
       case "fp16", "float16", "16" -> FP16;
-      default -> throw new TorchException("unknown precision '" + s + "': expected fp32, bf16 or fp16");
+      default ->
+          throw new TorchException("unknown precision '" + s + "': expected fp32, bf16 or fp16");
     };
   }
 
   /** Refuses combinations that cannot work, before any training starts. */
   public void checkSupported(Device device) {
     if (this == FP16 && !Devices.isCuda(device)) {
-      throw new TorchException("precision fp16 is CUDA-only (fp16 matmuls on CPU are ~1000x slower): use bf16 or fp32");
+      throw new TorchException(
+          "precision fp16 is CUDA-only (fp16 matmuls on CPU are ~1000x slower): use bf16 or fp32");
     }
   }
 

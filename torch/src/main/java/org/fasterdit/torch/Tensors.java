@@ -12,8 +12,8 @@ import org.fasterdit.io.DType;
 import org.fasterdit.io.HostTensor;
 
 /**
- * The bridge between host memory (FFM segments: memory-mapped files, arenas) and LibTorch tensors. {@link #view}
- * shares memory with no copy; {@link #copyOf} and {@link #toHost} copy.
+ * The bridge between host memory (FFM segments: memory-mapped files, arenas) and LibTorch tensors.
+ * {@link #view} shares memory with no copy; {@link #copyOf} and {@link #toHost} copy.
  */
 public final class Tensors {
   private Tensors() {}
@@ -34,7 +34,8 @@ public final class Tensors {
   }
 
   public static DType dtype(ScalarType s) {
-    // JavaCPP returns enum values from native code as fresh objects (wrong ordinal, null name): intern() first.
+    // JavaCPP returns enum values from native code as fresh objects (wrong ordinal, null name):
+    // intern() first.
     return switch (s.intern().name()) {
       case "Double" -> DType.F64;
       case "Float" -> DType.F32;
@@ -52,7 +53,8 @@ public final class Tensors {
 
   /** A javacpp Pointer at a segment's address; it owns nothing. */
   static Pointer pointerAt(MemorySegment seg) {
-    // Locals must not be named address/limit/capacity: inside the anonymous class those names mean the fields.
+    // Locals must not be named address/limit/capacity: inside the anonymous class those names mean
+    // the fields.
     long segAddress = seg.address();
     long segSize = seg.byteSize();
     return new Pointer() {
@@ -65,24 +67,31 @@ public final class Tensors {
   }
 
   /**
-   * A CPU tensor over the segment's memory, no copy. The tensor does not own the memory: it must not be used after
-   * the segment's arena closes (or, for a memory-mapped file, after the mapping's arena closes). Writes through the
-   * tensor go to the segment. A read-only mapping must only be read. A heap segment (no native address) is copied.
+   * A CPU tensor over the segment's memory, no copy. The tensor does not own the memory: it must
+   * not be used after the segment's arena closes (or, for a memory-mapped file, after the mapping's
+   * arena closes). Writes through the tensor go to the segment. A read-only mapping must only be
+   * read. A heap segment (no native address) is copied.
    */
   public static Tensor view(HostTensor h) {
     long need = Math.multiplyExact(h.numel(), (long) h.dtype().byteSize());
     if (h.data().byteSize() < need) {
-      throw new TorchException("host tensor holds " + h.data().byteSize() + " bytes but shape needs " + need);
+      throw new TorchException(
+          "host tensor holds " + h.data().byteSize() + " bytes but shape needs " + need);
     }
     if (need == 0 || !h.data().isNative()) {
       // A heap segment has no stable native address: give LibTorch its own copy instead of a view.
       Tensor t = torch.empty(h.shape(), new TensorOptions(scalarType(h.dtype())), null);
-      if (need > 0) MemorySegment.ofAddress(t.data_ptr().address()).reinterpret(need).copyFrom(h.data().asSlice(0, need));
+      if (need > 0)
+        MemorySegment.ofAddress(t.data_ptr().address())
+            .reinterpret(need)
+            .copyFrom(h.data().asSlice(0, need));
       return t;
     }
     return TorchException.wrap(
         "viewing host memory as a tensor",
-        () -> torch.from_blob(pointerAt(h.data()), h.shape(), new TensorOptions(scalarType(h.dtype()))));
+        () ->
+            torch.from_blob(
+                pointerAt(h.data()), h.shape(), new TensorOptions(scalarType(h.dtype()))));
   }
 
   /** A tensor with its own copy of the host data (safe to keep after the source arena closes). */
@@ -109,7 +118,8 @@ public final class Tensors {
   /** A new float32 CPU tensor holding {@code values}. */
   public static Tensor ofFloats(float[] values, long... shape) {
     Tensor t = torch.empty(shape, new TensorOptions(ScalarType.Float), null);
-    if (values.length != t.numel()) throw new TorchException(values.length + " values for shape of " + t.numel());
+    if (values.length != t.numel())
+      throw new TorchException(values.length + " values for shape of " + t.numel());
     MemorySegment dst = MemorySegment.ofAddress(t.data_ptr().address()).reinterpret(t.nbytes());
     MemorySegment.copy(values, 0, dst, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, values.length);
     return t;
@@ -118,7 +128,8 @@ public final class Tensors {
   /** A new int64 CPU tensor holding {@code values}. */
   public static Tensor ofLongs(long[] values, long... shape) {
     Tensor t = torch.empty(shape, new TensorOptions(ScalarType.Long), null);
-    if (values.length != t.numel()) throw new TorchException(values.length + " values for shape of " + t.numel());
+    if (values.length != t.numel())
+      throw new TorchException(values.length + " values for shape of " + t.numel());
     MemorySegment dst = MemorySegment.ofAddress(t.data_ptr().address()).reinterpret(t.nbytes());
     MemorySegment.copy(values, 0, dst, ValueLayout.JAVA_LONG_UNALIGNED, 0, values.length);
     return t;

@@ -10,11 +10,11 @@ import org.bytedeco.javacpp.Loader;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * The two CPU thread pools: ATen's intra-op pool (from {@code FASTERDIT_TORCH_THREADS}) and OpenBLAS's, where fp32
- * GEMMs run ({@code OPENBLAS_NUM_THREADS}, changeable at run time here). When both pools are busy at once they fight
- * for the cores, so the launcher gives the cores to OpenBLAS and one thread to ATen, which measured fastest on AVX2
- * CPUs; training with several step workers drops OpenBLAS to one thread per worker while they run
- * (benchmarks/RESULTS.md).
+ * The two CPU thread pools: ATen's intra-op pool (from {@code FASTERDIT_TORCH_THREADS}) and
+ * OpenBLAS's, where fp32 GEMMs run ({@code OPENBLAS_NUM_THREADS}, changeable at run time here).
+ * When both pools are busy at once they fight for the cores, so the launcher gives the cores to
+ * OpenBLAS and one thread to ATen, which measured fastest on AVX2 CPUs; training with several step
+ * workers drops OpenBLAS to one thread per worker while they run (benchmarks/RESULTS.md).
  */
 public final class Threads {
   private Threads() {}
@@ -27,19 +27,24 @@ public final class Threads {
       if (n < 1) throw new NumberFormatException();
       torch.set_num_threads(n);
     } catch (NumberFormatException e) {
-      throw new TorchException("FASTERDIT_TORCH_THREADS must be a positive integer, got '" + v + "'");
+      throw new TorchException(
+          "FASTERDIT_TORCH_THREADS must be a positive integer, got '" + v + "'");
     }
   }
 
   /**
-   * Whether OpenBLAS's thread count can be read and changed here (the linux builds bundle it; elsewhere, or if its
-   * library cannot be found, {@link #blasThreads} reports 1 and {@link #setBlasThreads} does nothing).
+   * Whether OpenBLAS's thread count can be read and changed here (the linux builds bundle it;
+   * elsewhere, or if its library cannot be found, {@link #blasThreads} reports 1 and {@link
+   * #setBlasThreads} does nothing).
    */
   public static boolean blasThreadsControllable() {
     return Blas.GET != null;
   }
 
-  /** Threads OpenBLAS uses for the next fp32 GEMM (the CPU build's GEMMs run in OpenBLAS, not in ATen's pool). */
+  /**
+   * Threads OpenBLAS uses for the next fp32 GEMM (the CPU build's GEMMs run in OpenBLAS, not in
+   * ATen's pool).
+   */
   public static int blasThreads() {
     if (Blas.GET == null) return 1;
     try {
@@ -50,8 +55,8 @@ public final class Threads {
   }
 
   /**
-   * Changes OpenBLAS's thread count for the GEMMs that follow, e.g. to 1 while several Java threads run their own
-   * steps. Call it while no GEMM is running.
+   * Changes OpenBLAS's thread count for the GEMMs that follow, e.g. to 1 while several Java threads
+   * run their own steps. Call it while no GEMM is running.
    */
   public static void setBlasThreads(int n) {
     if (n < 1) throw new IllegalArgumentException("BLAS threads must be >= 1, got " + n);
@@ -64,8 +69,9 @@ public final class Threads {
   }
 
   /**
-   * The JavaCPP presets do not map OpenBLAS's thread functions, so they are called through FFM in the OpenBLAS that
-   * LibTorch already loaded (dlopen by soname returns the loaded copy). Both handles are null when it is not there.
+   * The JavaCPP presets do not map OpenBLAS's thread functions, so they are called through FFM in
+   * the OpenBLAS that LibTorch already loaded (dlopen by soname returns the loaded copy). Both
+   * handles are null when it is not there.
    */
   private static final class Blas {
     static final MethodHandle GET;
@@ -81,10 +87,14 @@ public final class Threads {
         var setSym = lib.find("openblas_set_num_threads");
         if (getSym.isPresent() && setSym.isPresent()) {
           get = linker.downcallHandle(getSym.get(), FunctionDescriptor.of(ValueLayout.JAVA_INT));
-          set = linker.downcallHandle(setSym.get(), FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT));
+          set =
+              linker.downcallHandle(setSym.get(), FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT));
         }
       } catch (RuntimeException | UnsatisfiedLinkError e) {
-        System.err.println("fasterdit: OpenBLAS thread control unavailable (" + e.getMessage() + "); training runs on one step thread");
+        System.err.println(
+            "fasterdit: OpenBLAS thread control unavailable ("
+                + e.getMessage()
+                + "); training runs on one step thread");
       }
       GET = get;
       SET = set;

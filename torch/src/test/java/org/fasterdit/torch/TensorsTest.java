@@ -19,13 +19,15 @@ import org.junit.jupiter.api.Test;
 class TensorsTest {
   @Test
   void viewSharesMemoryBothWays() {
-    try (Arena arena = Arena.ofConfined(); var s = NativeScope.open()) {
+    try (Arena arena = Arena.ofConfined();
+        var s = NativeScope.open()) {
       MemorySegment seg = arena.allocate(6 * 4, 64);
       for (int i = 0; i < 6; i++) seg.setAtIndex(ValueLayout.JAVA_FLOAT, i, i);
       Tensor t = Tensors.view(new HostTensor(DType.F32, new long[] {2, 3}, seg));
       assertEquals(seg.address(), t.data_ptr().address(), "zero-copy: same address");
       t.mul_(Scalars.of(2.0));
-      assertEquals(10f, seg.getAtIndex(ValueLayout.JAVA_FLOAT, 5)); // tensor writes reach the segment
+      assertEquals(
+          10f, seg.getAtIndex(ValueLayout.JAVA_FLOAT, 5)); // tensor writes reach the segment
       seg.setAtIndex(ValueLayout.JAVA_FLOAT, 0, 7f);
       assertEquals(7f, Tensors.toFloats(t)[0]); // segment writes reach the tensor
     }
@@ -33,13 +35,18 @@ class TensorsTest {
 
   @Test
   void hostRoundTripKeepsDtypeAndValues() {
-    try (Arena arena = Arena.ofConfined(); var s = NativeScope.open()) {
-      for (ScalarType st : new ScalarType[] {ScalarType.Float, ScalarType.BFloat16, ScalarType.Half, ScalarType.Long}) {
+    try (Arena arena = Arena.ofConfined();
+        var s = NativeScope.open()) {
+      for (ScalarType st :
+          new ScalarType[] {
+            ScalarType.Float, ScalarType.BFloat16, ScalarType.Half, ScalarType.Long
+          }) {
         Tensor t = Tensors.ofFloats(new float[] {1, -2, 3.5f, 4}, 2, 2).to(st);
         HostTensor h = Tensors.toHost(t, arena);
         assertEquals(Tensors.dtype(st), h.dtype());
         assertArrayEquals(new long[] {2, 2}, h.shape());
-        float[] want = st == ScalarType.Long ? new float[] {1, -2, 3, 4} : new float[] {1, -2, 3.5f, 4};
+        float[] want =
+            st == ScalarType.Long ? new float[] {1, -2, 3, 4} : new float[] {1, -2, 3.5f, 4};
         assertArrayEquals(want, h.toFloatArray());
         assertArrayEquals(want, Tensors.toFloats(Tensors.copyOf(h)));
       }
@@ -90,7 +97,10 @@ class TensorsTest {
     if (!Devices.cudaAvailable()) {
       e = assertThrows(TorchException.class, () -> Devices.resolve("cuda:0"));
       assertTrue(e.getMessage().contains("no CUDA device"));
-      e = assertThrows(TorchException.class, () -> Precision.FP16.checkSupported(new Device(DeviceType.CPU)));
+      e =
+          assertThrows(
+              TorchException.class,
+              () -> Precision.FP16.checkSupported(new Device(DeviceType.CPU)));
       assertTrue(e.getMessage().contains("fp16 is CUDA-only"));
     }
   }
