@@ -62,6 +62,18 @@ public final class SampleCommand implements Callable<Integer> {
       description = "flow time shift (> 1 spends more steps near noise)")
   double shift;
 
+  @Option(
+      names = "--atol",
+      defaultValue = "1e-6",
+      description = "dopri5 absolute tolerance (SiT's default 1e-6)")
+  double atol;
+
+  @Option(
+      names = "--rtol",
+      defaultValue = "1e-3",
+      description = "dopri5 relative tolerance (SiT's default 1e-3)")
+  double rtol;
+
   @Option(names = "--seed", defaultValue = "0")
   long seed;
 
@@ -102,7 +114,9 @@ public final class SampleCommand implements Callable<Integer> {
             fixedClass,
             batch,
             weights,
-            shift);
+            shift,
+            atol,
+            rtol);
     try (TrainedModel m = TrainedModel.load(checkpoint, weights, device)) {
       System.out.printf(
           Locale.ROOT,

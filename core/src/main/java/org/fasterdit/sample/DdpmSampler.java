@@ -3,6 +3,7 @@ package org.fasterdit.sample;
 import java.util.Locale;
 import java.util.function.IntConsumer;
 import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.ScalarOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.fasterdit.diffusion.DdpmPosterior;
 import org.fasterdit.diffusion.DdpmSchedule;
@@ -20,18 +21,36 @@ import org.fasterdit.torch.Tensors;
  */
 public final class DdpmSampler {
   private final DdpmSchedule schedule;
+  private final int lastTimestep;
   private final boolean ddim;
   private final boolean clip;
 
   public DdpmSampler(DdpmSchedule full, int steps, boolean ddim, boolean clipX0) {
     this.schedule = full.respaced(steps);
+    this.lastTimestep = full.steps - 1;
     this.ddim = ddim;
     this.clip = clipX0;
   }
 
+  /**
+   * Path time of an original timestep for the guidance interval: 1 = data (timestep 0), 0 = noise
+   * (the last timestep of the full schedule, whatever its length).
+   */
+  double pathTime(int timestep) {
+    return 1 - timestep / (double) lastTimestep;
+  }
+
   public Tensor sample(
       DiT model, Tensor noise, Tensor y, Guidance g, HostRandom rng, IntConsumer onStep) {
-    Device d = model.device();
+    return sample(Denoiser.of(model, y, g), noise, rng::gaussian, (k, t, x) -> onStep.accept(k));
+  }
+
+  /**
+   * @param noise (N, C, H, W) standard normal, the state at the last timestep
+   * @param z the per-step noise of ancestral sampling (unused by DDIM)
+   */
+  public Tensor sample(Denoiser net, Tensor noise, StepNoise z, StepObserver onStep) {
+    Device d = noise.device();
     DdpmPosterior post = new DdpmPosterior(schedule);
     int n = (int) noise.size(0);
     long c = noise.size(1);
@@ -43,37 +62,34 @@ public final class DdpmSampler {
           float[] tf = new float[n];
           java.util.Arrays.fill(idx, i);
           java.util.Arrays.fill(tf, schedule.timestepMap[i]);
-          // path time for the guidance interval: 1 = data, 0 = noise, as for flow models
-          double pathTime = 1 - schedule.timestepMap[i] / 999.0;
-          Tensor out =
-              g.predict(model, x, HostRandom.onDevice(Tensors.ofFloats(tf, n), d), y, pathTime);
+          Tensor t = HostRandom.onDevice(Tensors.ofFloats(tf, n), d);
+          Tensor out = net.predict(x, t, pathTime(schedule.timestepMap[i]));
           Tensor next;
           if (out.size(1) == 2 * c) {
             Tensor[] mv = post.modelMeanLogVar(out, x, idx, clip, d);
-            next = ddim ? ddimStep(post, x, mv[2], idx, d) : ancestral(mv[0], mv[1], i, rng, d);
+            next = ddim ? ddimStep(post, x, mv[2], idx, d) : ancestral(mv[0], mv[1], i, z, d);
           } else {
             // fixed-variance model (epsilon only): use the posterior variance
             Tensor x0 = post.predictX0(x, out, idx, d);
             if (clip)
               x0 =
                   x0.clamp(
-                      new org.bytedeco.pytorch.ScalarOptional(Scalars.of(-1.0)),
-                      new org.bytedeco.pytorch.ScalarOptional(Scalars.of(1.0)));
+                      new ScalarOptional(Scalars.of(-1.0)), new ScalarOptional(Scalars.of(1.0)));
             Tensor[] tm = post.trueMeanLogVar(x0, x, idx, d);
-            next = ddim ? ddimStep(post, x, x0, idx, d) : ancestral(tm[0], tm[1], i, rng, d);
+            next = ddim ? ddimStep(post, x, x0, idx, d) : ancestral(tm[0], tm[1], i, z, d);
           }
           x = NativeScope.swap(x, next);
-          onStep.accept(schedule.steps - i);
+          onStep.after(schedule.steps - i, schedule.timestepMap[i], x);
         }
       }
     }
     return NativeScope.handBack(x);
   }
 
-  private static Tensor ancestral(Tensor mean, Tensor logVar, int i, HostRandom rng, Device d) {
+  private static Tensor ancestral(Tensor mean, Tensor logVar, int i, StepNoise z, Device d) {
     if (i == 0) return mean;
-    Tensor z = rng.gaussian(d, mean.size(0), mean.size(1), mean.size(2), mean.size(3));
-    return mean.add(logVar.mul(Scalars.of(0.5)).exp().mul(z));
+    Tensor e = z.draw(d, mean.size(0), mean.size(1), mean.size(2), mean.size(3));
+    return mean.add(logVar.mul(Scalars.of(0.5)).exp().mul(e));
   }
 
   private Tensor ddimStep(DdpmPosterior post, Tensor x, Tensor x0, int[] idx, Device d) {

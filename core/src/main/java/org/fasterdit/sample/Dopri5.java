@@ -1,8 +1,6 @@
 package org.fasterdit.sample;
 
-import java.util.function.IntConsumer;
 import org.bytedeco.pytorch.Tensor;
-import org.fasterdit.model.DiT;
 import org.fasterdit.torch.NativeScope;
 import org.fasterdit.torch.Scalars;
 
@@ -13,7 +11,7 @@ import org.fasterdit.torch.Scalars;
  */
 final class Dopri5 {
   interface Field {
-    Tensor at(DiT model, Guidance g, Tensor x, double t, Tensor y);
+    Tensor at(Tensor x, double t);
   }
 
   private static final double[] C = {0, 1.0 / 5, 3.0 / 10, 4.0 / 5, 8.0 / 9, 1, 1};
@@ -42,22 +40,32 @@ final class Dopri5 {
     this.rtol = rtol;
   }
 
-  Tensor integrate(
-      DiT model, Guidance g, Tensor x, Tensor y, double t0, double t1, IntConsumer onStep) {
+  /**
+   * Integrates from t0 to t1. The last stage is evaluated at the accepted 5th-order solution (the
+   * tableau's last row equals its weights), so it is reused as the next step's first stage: one
+   * evaluation to start, then six per attempted step.
+   */
+  Tensor integrate(Tensor x, double t0, double t1, StepObserver onStep) {
     double t = t0, h = (t1 - t0) / 20;
     int evals = 0, rejected = 0;
     x = NativeScope.retain(x.clone());
+    Tensor first;
+    try (var scope = NativeScope.open()) {
+      first = NativeScope.retain(f.at(x, t));
+    }
+    evals++;
     while (t < t1 - 1e-12) {
       h = Math.min(h, t1 - t);
       try (var scope = NativeScope.open()) {
         Tensor[] k = new Tensor[7];
-        for (int i = 0; i < 7; i++) {
+        k[0] = first;
+        for (int i = 1; i < 7; i++) {
           Tensor xi = x;
           for (int j = 0; j < i; j++)
             if (A[i][j] != 0) xi = xi.add(k[j].mul(Scalars.of(h * A[i][j])));
-          k[i] = f.at(model, g, xi, t + C[i] * h, y);
+          k[i] = f.at(xi, t + C[i] * h);
+          evals++;
         }
-        evals += 6;
         Tensor x5 = x, err = null;
         for (int i = 0; i < 7; i++) {
           if (B5[i] != 0) x5 = x5.add(k[i].mul(Scalars.of(h * B5[i])));
@@ -69,10 +77,9 @@ final class Dopri5 {
         double errNorm = err.div(tol).square().mean().sqrt().item_double();
         if (errNorm <= 1 || h < 1e-6) {
           t += h;
-          Tensor old = x;
-          x = NativeScope.retain(x5);
-          NativeScope.release(old);
-          onStep.accept(evals);
+          x = NativeScope.swap(x, x5);
+          first = NativeScope.swap(first, k[6]);
+          onStep.after(evals, t, x);
         } else {
           rejected++;
         }
@@ -82,6 +89,7 @@ final class Dopri5 {
           throw new IllegalStateException("dopri5: step size collapsed; loosen atol/rtol");
       }
     }
+    NativeScope.release(first);
     return NativeScope.handBack(x);
   }
 }

@@ -72,14 +72,11 @@ public final class FlowSampler {
   }
 
   /** Velocity at (x, t) from whatever the model predicts. */
-  private Tensor velocity(DiT model, Guidance g, Tensor x, double t, Tensor y) {
+  private Tensor velocity(Denoiser net, Tensor x, double t) {
     long n = x.size(0), c = x.size(1);
-    Device d = model.device();
-    double[] tv = new double[(int) n];
-    java.util.Arrays.fill(tv, t);
     float[] tf = new float[(int) n];
-    for (int i = 0; i < n; i++) tf[i] = (float) t;
-    Tensor out = g.predict(model, x, HostRandom.onDevice(Tensors.ofFloats(tf, n), d), y, t);
+    java.util.Arrays.fill(tf, (float) t);
+    Tensor out = net.predict(x, HostRandom.onDevice(Tensors.ofFloats(tf, n), x.device()), t);
     if (out.size(1) != c) out = out.narrow(1, 0, c);
     if (prediction == Prediction.VELOCITY) return out;
     double a = path.alpha(t), s = path.sigma(t), da = path.dAlpha(t), ds = path.dSigma(t);
@@ -96,24 +93,27 @@ public final class FlowSampler {
    */
   public Tensor sample(
       DiT model, Tensor noise, Tensor y, Guidance g, HostRandom rng, IntConsumer onStep) {
+    return sample(Denoiser.of(model, y, g), noise, rng::gaussian, (k, t, x) -> onStep.accept(k));
+  }
+
+  /**
+   * @param noise (N, C, H, W) standard normal, the starting point at t = 0
+   * @param z the SDE's per-step noise (unused by ODE methods)
+   */
+  public Tensor sample(Denoiser net, Tensor noise, StepNoise z, StepObserver onStep) {
     double[] lohi = path.interval(prediction);
     try (var ng = NoGrad.on()) {
       return switch (method) {
-        case EULER, HEUN -> fixed(model, noise, y, g, lohi, onStep);
+        case EULER, HEUN -> fixed(net, noise, lohi, onStep);
         case DOPRI5 ->
-            new Dopri5(this::velocityFn, atol, rtol)
-                .integrate(model, g, noise, y, lohi[0], lohi[1], onStep);
-        case SDE -> sde(model, noise, y, g, lohi, rng, onStep);
+            new Dopri5((x, t) -> velocity(net, x, t), atol, rtol)
+                .integrate(noise, lohi[0], lohi[1], onStep);
+        case SDE -> sde(net, noise, lohi, z, onStep);
       };
     }
   }
 
-  private Tensor velocityFn(DiT model, Guidance g, Tensor x, double t, Tensor y) {
-    return velocity(model, g, x, t, y);
-  }
-
-  private Tensor fixed(
-      DiT model, Tensor x, Tensor y, Guidance g, double[] lohi, IntConsumer onStep) {
+  private Tensor fixed(Denoiser net, Tensor x, double[] lohi, StepObserver onStep) {
     int evals = 0;
     x = NativeScope.retain(x.clone());
     for (int i = 0; i < steps; i++) {
@@ -122,17 +122,17 @@ public final class FlowSampler {
       double h = t1 - t0;
       try (var scope =
           NativeScope.open()) { // one scope per step: a forward's activations die with it
-        Tensor v0 = velocity(model, g, x, t0, y);
+        Tensor v0 = velocity(net, x, t0);
         evals++;
         Tensor next = x.add(v0.mul(Scalars.of(h)));
         if (method == Method.HEUN && i < steps - 1) {
-          Tensor v1 = velocity(model, g, next, t1, y);
+          Tensor v1 = velocity(net, next, t1);
           evals++;
           next = x.add(v0.add(v1).mul(Scalars.of(h / 2)));
         }
         x = NativeScope.swap(x, next);
+        onStep.after(evals, t1, x);
       }
-      onStep.accept(evals);
     }
     return NativeScope.handBack(x);
   }
@@ -141,47 +141,42 @@ public final class FlowSampler {
    * Euler-Maruyama on dx = [v + w/2 score] dt + sqrt(w) dW with w = sigma_t; the last stretch is a
    * mean step.
    */
-  private Tensor sde(
-      DiT model,
-      Tensor x,
-      Tensor y,
-      Guidance g,
-      double[] lohi,
-      HostRandom rng,
-      IntConsumer onStep) {
+  private Tensor sde(Denoiser net, Tensor x, double[] lohi, StepNoise z, StepObserver onStep) {
     double last = 0.04, lo = lohi[0], hi = Math.min(lohi[1], 1 - last);
-    Device d = model.device();
+    Device d = x.device();
     x = NativeScope.retain(x.clone());
     for (int i = 0; i < steps; i++) {
       double t = shifted(lo + (hi - lo) * i / steps),
           tn = shifted(lo + (hi - lo) * (i + 1) / steps),
           h = tn - t;
       try (var scope = NativeScope.open()) {
-        Tensor v = velocity(model, g, x, t, y);
+        Tensor v = velocity(net, x, t);
         double a = path.alpha(t),
             s = path.sigma(t),
             da = path.dAlpha(t),
             ds = path.dSigma(t),
             w = s;
-        // eps from (x_t, v): x_t = a x0 + s eps, v = da x0 + ds eps  =>  eps = (a v - da x_t) / (a
-        // ds - da s)
+        // eps from (x_t, v): x_t = a x0 + s eps, v = da x0 + ds eps
+        //   =>  eps = (a v - da x_t) / (a ds - da s)
         Tensor eps =
             v.mul(Scalars.of(a)).sub(x.mul(Scalars.of(da))).div(Scalars.of(a * ds - da * s));
         Tensor score = eps.div(Scalars.of(-s));
         Tensor drift = v.add(score.mul(Scalars.of(w / 2)));
         Tensor dw =
-            rng.gaussian(d, x.size(0), x.size(1), x.size(2), x.size(3))
+            z.draw(d, x.size(0), x.size(1), x.size(2), x.size(3))
                 .mul(Scalars.of(Math.sqrt(Math.abs(h))));
         x =
             NativeScope.swap(
                 x, x.add(drift.mul(Scalars.of(h))).add(dw.mul(Scalars.of(Math.sqrt(w)))));
+        onStep.after(i + 1, tn, x);
       }
-      onStep.accept(i + 1);
     }
-    Tensor v = velocity(model, g, x, hi, y);
-    Tensor out = x.add(v.mul(Scalars.of(lohi[1] - hi)));
-    NativeScope.release(x);
-    return out;
+    try (var scope = NativeScope.open()) {
+      Tensor v = velocity(net, x, hi);
+      x = NativeScope.swap(x, x.add(v.mul(Scalars.of(lohi[1] - hi))));
+      onStep.after(steps + 1, lohi[1], x);
+    }
+    return NativeScope.handBack(x);
   }
 
   @Override

@@ -87,8 +87,8 @@ public final class SampleGenerator {
             FlowSampler.parseMethod(name),
             spec.steps(),
             spec.shift(),
-            1e-6,
-            1e-3);
+            spec.atol(),
+            spec.rtol());
     return fs.sample(model, noise, y, spec.guidance(), rng, k -> {});
   }
 }

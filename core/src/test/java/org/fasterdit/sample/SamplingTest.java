@@ -63,6 +63,24 @@ class SamplingTest {
     assertTrue(e.getMessage().contains("needs a DDPM model"), e.getMessage());
   }
 
+  /** dopri5's tolerances reach the solver: a tight tolerance takes more steps, other samples. */
+  @Test
+  void dopri5TolerancesComeFromTheSpec(@TempDir Path dir) {
+    Path flow = checkpoint(dir, "fasterdit");
+    try (TrainedModel m = TrainedModel.load(flow, "ema", "cpu")) {
+      SampleSet sit = m.generator().generate(spec(1e-6, 1e-3), k -> {});
+      SampleSet same = m.generator().generate(spec(1e-6, 1e-3), k -> {});
+      SampleSet tight = m.generator().generate(spec(1e-9, 1e-9), k -> {});
+      assertArrayEquals(sit.x(), same.x());
+      assertTrue(!java.util.Arrays.equals(sit.x(), tight.x()), "atol/rtol had no effect");
+    }
+    assertThrows(IllegalArgumentException.class, () -> spec(0, 1e-3));
+  }
+
+  static SampleSpec spec(double atol, double rtol) {
+    return new SampleSpec(2, "dopri5", 1, Guidance.none(), 3, -1, 2, "ema", 1.0, atol, rtol);
+  }
+
   static void check(Path ckpt, String sampler) {
     SampleSet a = sample(ckpt, sampler, 2.0, 7),
         b = sample(ckpt, sampler, 2.0, 7),
