@@ -3,6 +3,7 @@ package org.fasterdit.cli;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.fasterdit.model.DiTConfig;
 import org.fasterdit.sample.Guidance;
 import org.fasterdit.sample.SampleExport;
 import org.fasterdit.sample.SampleSet;
@@ -24,8 +25,31 @@ public final class SampleCommand implements Callable<Integer> {
   @Option(
       names = "--checkpoint",
       required = true,
-      description = "checkpoint file or run folder (latest checkpoint)")
+      description =
+          "checkpoint file or run folder (latest checkpoint), or a file of the public DiT/SiT"
+              + " code (.pt, .safetensors)")
   Path checkpoint;
+
+  @Option(
+      names = "--model",
+      description = "public checkpoints: preset whose heads to use, e.g. DiT-XL/2")
+  String model;
+
+  @Option(
+      names = "--heads",
+      defaultValue = "0",
+      description =
+          "public checkpoints: attention heads (no tensor shape records them; 0 = the standard"
+              + " DiT table for the width)")
+  int heads;
+
+  @Option(
+      names = "--objective",
+      defaultValue = "auto",
+      description =
+          "public checkpoints: ddpm (DiT) or flow (SiT: linear path, velocity); auto guesses from"
+              + " the training args or the file name and says so (default ${DEFAULT-VALUE})")
+  String objective;
 
   @Option(names = "--num", defaultValue = "64")
   int num;
@@ -117,14 +141,12 @@ public final class SampleCommand implements Callable<Integer> {
             shift,
             atol,
             rtol);
-    try (TrainedModel m = TrainedModel.load(checkpoint, weights, device)) {
-      System.out.printf(
-          Locale.ROOT,
-          "checkpoint %s (step %d), %s weights, %s%n",
-          m.file(),
-          m.step(),
-          weights,
-          m.model().config().describe());
+    if (model != null && heads > 0)
+      throw new IllegalArgumentException("give --model or --heads, not both");
+    int h = heads > 0 ? heads : model != null ? DiTConfig.presetHeads(model) : 0;
+    try (TrainedModel m = TrainedModel.open(checkpoint, weights, h, objective, device)) {
+      System.out.println(m.origin());
+      System.out.println("model: " + m.model().config().describe());
       long t0 = System.nanoTime();
       SampleSet s;
       try (var bar =

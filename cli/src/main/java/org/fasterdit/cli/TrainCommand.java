@@ -33,11 +33,25 @@ public final class TrainCommand implements Callable<Integer> {
       description = "continue from a checkpoint file or a run folder (its latest checkpoint)")
   Path resume;
 
+  @Option(
+      names = "--init-from",
+      description =
+          "fine-tune: model and EMA from these weights (public DiT/SiT .pt, .safetensors, or one of"
+              + " our checkpoints); fresh optimizer, step 0")
+  Path initFrom;
+
+  @Option(
+      names = "--reset-classes",
+      description = "with --init-from: re-initialise the label table when the class count differs")
+  boolean resetClasses;
+
   @Unmatched List<String> rest = new ArrayList<>();
 
   @Override
   public Integer call() {
-    List<String> overrides = Overrides.parse(rest);
+    List<String> overrides = new ArrayList<>(Overrides.parse(rest));
+    if (initFrom != null) overrides.add("init-from=" + initFrom);
+    if (resetClasses) overrides.add("reset-classes=true");
     TrainConfig cfg;
     if (resume != null) {
       // the run continues with its own saved config; explicit overrides (e.g. a later --steps)

@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Broken and hostile images in an image folder give a clear error naming the file, never a crash or
- * a huge allocation.
+ * Broken and hostile images in an image folder give a clear error naming the file (and are skipped
+ * in batches), never a crash or a huge allocation.
  */
 class ImageFolderFuzzTest {
   static byte[] png(int w, int h) throws Exception {
@@ -46,9 +46,15 @@ class ImageFolderFuzzTest {
       for (int k = 0; k < 1 + r.nextInt(6) && b.length > 0; k++)
         b[r.nextInt(b.length)] ^= (byte) (1 << r.nextInt(8));
       Files.write(bad, b);
+      ImageFolder f = new ImageFolder(dir.resolve("data"), 16, w -> {});
+      int zi = f.file(0).endsWith("z.png") ? 0 : 1;
       try {
-        new ImageFolder(dir.resolve("data"), 16);
+        f.decode(zi);
+        // a batch never fails on it: an unreadable file is skipped and reported instead
+        f.readBatch(new int[] {0, 1}, new boolean[2], new float[2 * f.sampleFloats()], new long[2]);
       } catch (IllegalArgumentException e) {
+        f.readBatch(new int[] {0, 1}, new boolean[2], new float[2 * f.sampleFloats()], new long[2]);
+        assertEquals(1, f.unreadable().size());
         refused++;
         assertTrue(e.getMessage().contains("z.png"), e.getMessage());
       } catch (RuntimeException | Error e) {
@@ -72,9 +78,8 @@ class ImageFolderFuzzTest {
     ByteBuffer.wrap(b, 29, 4).putInt((int) crc.getValue());
     Path cls = Files.createDirectories(dir.resolve("data/dog"));
     Files.write(cls.resolve("huge.png"), b);
-    var e =
-        assertThrows(
-            IllegalArgumentException.class, () -> new ImageFolder(dir.resolve("data"), 16));
+    ImageFolder f = new ImageFolder(dir.resolve("data"), 16);
+    var e = assertThrows(IllegalArgumentException.class, () -> f.decode(0));
     assertTrue(
         e.getMessage().contains("huge.png") && e.getMessage().contains("100000x100000"),
         e.getMessage());

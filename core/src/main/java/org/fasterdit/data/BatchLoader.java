@@ -74,13 +74,15 @@ public final class BatchLoader implements AutoCloseable {
     long[] y = new long[localBatch];
     long[] pos = new long[localBatch];
     long first = step * globalBatch + (long) rank * localBatch;
+    int[] idx = new int[localBatch];
+    boolean[] flips = new boolean[localBatch];
     for (int i = 0; i < localBatch; i++) {
       long p = first + i;
-      int idx = order.sampleAt(p);
-      data.read(idx, flip && EpochOrder.flipAt(seed, p), x, i * per);
-      y[i] = data.label(idx);
+      idx[i] = order.sampleAt(p);
+      flips[i] = flip && EpochOrder.flipAt(seed, p);
       pos[i] = p;
     }
+    data.readBatch(idx, flips, x, y); // image folders decode the batch in parallel
     return new HostBatch(step, x, y, pos, data.channels(), data.height(), data.width());
   }
 

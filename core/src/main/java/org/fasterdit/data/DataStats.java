@@ -15,16 +15,21 @@ public record DataStats(
     int n = Math.min(maxSamples, data.size());
     int c = data.channels(), hw = data.height() * data.width();
     double[] sum = new double[c], sq = new double[c];
-    float[] buf = new float[data.sampleFloats()];
     SplittableRandom r = new SplittableRandom(seed);
     int[] pick = r.ints(0, data.size()).distinct().limit(n).toArray();
-    for (int idx : pick) {
-      data.read(idx, false, buf, 0);
-      for (int ch = 0; ch < c; ch++) {
-        for (int i = 0; i < hw; i++) {
-          double v = buf[ch * hw + i];
-          sum[ch] += v;
-          sq[ch] += v * v;
+    int chunk = 64; // read in batches: image folders decode a batch in parallel
+    float[] buf = new float[chunk * data.sampleFloats()];
+    for (int from = 0; from < pick.length; from += chunk) {
+      int[] idx = java.util.Arrays.copyOfRange(pick, from, Math.min(pick.length, from + chunk));
+      data.readBatch(idx, new boolean[idx.length], buf, new long[idx.length]);
+      for (int k = 0; k < idx.length; k++) {
+        int base = k * c * hw;
+        for (int ch = 0; ch < c; ch++) {
+          for (int i = 0; i < hw; i++) {
+            double v = buf[base + ch * hw + i];
+            sum[ch] += v;
+            sq[ch] += v * v;
+          }
         }
       }
     }

@@ -31,8 +31,29 @@ public interface Dataset {
   int label(int index);
 
   /**
+   * Reads several samples (a loader's batch) into {@code dst}, sample i at {@code i *
+   * sampleFloats()}, and the label of what was read into {@code labels[i]}. Datasets that decode
+   * files do it in parallel here, and may substitute a readable sample for an unreadable one.
+   */
+  default void readBatch(int[] indices, boolean[] flips, float[] dst, long[] labels) {
+    int per = sampleFloats();
+    for (int i = 0; i < indices.length; i++) {
+      read(indices[i], flips[i], dst, i * per);
+      labels[i] = label(indices[i]);
+    }
+  }
+
+  /**
    * Whether random horizontal flips are a valid augmentation (images: yes; latents: only with
    * stored flips).
    */
   boolean supportsFlip();
+
+  /**
+   * The factor VAE latents were multiplied by before they were stored (the DiT convention is
+   * 0.18215), which sampling divides by before decoding; NaN for images, or when unknown.
+   */
+  default double latentScalingFactor() {
+    return Double.NaN;
+  }
 }

@@ -1,35 +1,56 @@
 package org.fasterdit.data;
 
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
-import javax.imageio.ImageIO;
 
 /**
  * ImageNet-style folders: one subfolder per class (sorted names give label indices), PNG or JPEG
- * files inside. Images are centre-cropped and resized as ADM/DiT do (halve with a box filter while
- * the short side is at least twice the target, then bicubic so the short side equals the target,
- * then centre crop), decoded once and kept as RGB bytes.
+ * files inside (CMYK/YCCK JPEGs included), centre-cropped as ADM/DiT do ({@link ImageDecoding}).
+ *
+ * <p>At real scale: opening lists file names only; images are decoded when read, a batch at a time
+ * on a pool of threads (one per core), so memory holds a batch, never the folder. A file that
+ * cannot be decoded is reported once (file and reason) and skipped: a batch takes the next readable
+ * image instead, with that image's label.
  */
 public final class ImageFolder implements Dataset {
-  private final byte[][] pixels; // (3, S, S) per image
-  private final int[] labels;
-  private final List<String> classes;
-  private final int size;
-  private final Path dir;
+  private static final int THREADS = Math.max(1, Runtime.getRuntime().availableProcessors());
+  private static volatile ExecutorService pool;
 
+  private final Path dir;
+  private final int size;
+  private final List<String> classes;
+  private final List<Path> classDirs;
+  private final String[] names; // file name of sample i inside its class folder
+  private final int[] labels;
+  private final Map<Integer, String> unreadable = new ConcurrentHashMap<>();
+  private final Consumer<String> warn;
+
+  /** Reports unreadable files on stderr. */
   public ImageFolder(Path dir, int size) {
+    this(dir, size, System.err::println);
+  }
+
+  /**
+   * @param warn receives one line per unreadable file, when it is first met
+   */
+  public ImageFolder(Path dir, int size, Consumer<String> warn) {
     if (size < 8) throw new IllegalArgumentException("image size must be >= 8, got " + size);
     this.dir = dir;
     this.size = size;
-    List<Path> classDirs;
+    this.warn = warn;
     try (Stream<Path> s = Files.list(dir)) {
       classDirs = s.filter(Files::isDirectory).sorted().toList();
     } catch (IOException e) {
@@ -37,24 +58,23 @@ public final class ImageFolder implements Dataset {
     }
     if (classDirs.isEmpty()) throw new IllegalArgumentException(dir + ": no class subfolders");
     classes = classDirs.stream().map(p -> p.getFileName().toString()).toList();
-    List<byte[]> px = new ArrayList<>();
+    List<String> n = new ArrayList<>();
     List<Integer> lab = new ArrayList<>();
     for (int c = 0; c < classDirs.size(); c++) {
-      List<Path> files;
       try (Stream<Path> s = Files.list(classDirs.get(c))) {
-        files = s.filter(ImageFolder::isImage).sorted().toList();
+        for (String f :
+            s.filter(ImageFolder::isImage).map(p -> p.getFileName().toString()).sorted().toList()) {
+          n.add(f);
+          lab.add(c);
+        }
       } catch (IOException e) {
         throw new IllegalArgumentException(
             "cannot list " + classDirs.get(c) + ": " + e.getMessage());
       }
-      for (Path f : files) {
-        px.add(load(f, size));
-        lab.add(c);
-      }
     }
-    if (px.isEmpty())
+    if (n.isEmpty())
       throw new IllegalArgumentException(dir + ": no .png/.jpg/.jpeg images in the class folders");
-    pixels = px.toArray(new byte[0][]);
+    names = n.toArray(new String[0]);
     labels = lab.stream().mapToInt(Integer::intValue).toArray();
   }
 
@@ -63,84 +83,111 @@ public final class ImageFolder implements Dataset {
     return n.endsWith(".png") || n.endsWith(".jpg") || n.endsWith(".jpeg");
   }
 
-  /**
-   * Largest image accepted, in pixels: ImageNet originals are far below it, a forged header far
-   * above.
-   */
-  static final long MAX_PIXELS = 64L << 20;
+  public Path file(int index) {
+    return classDirs.get(labels[index]).resolve(names[index]);
+  }
 
-  static byte[] load(Path f, int size) {
-    BufferedImage img;
-    try (var in = ImageIO.createImageInputStream(f.toFile())) {
-      var readers = in == null ? null : ImageIO.getImageReaders(in);
-      if (readers == null || !readers.hasNext())
-        throw new IllegalArgumentException(f + ": not a readable PNG/JPEG image");
-      var reader = readers.next();
-      try {
-        reader.setInput(in, true, true);
-        // the header's dimensions are checked before any pixel memory is allocated
-        long w = reader.getWidth(0), h = reader.getHeight(0);
-        if (w < 1 || h < 1 || w * h > MAX_PIXELS) {
-          throw new IllegalArgumentException(
-              f + ": image declares " + w + "x" + h + " pixels (limit " + MAX_PIXELS + ")");
-        }
-        img = reader.read(0);
-      } finally {
-        reader.dispose();
-      }
-    } catch (IllegalArgumentException e) {
-      throw e.getMessage() != null && e.getMessage().startsWith(f.toString())
-          ? e
-          : new IllegalArgumentException(f + ": cannot decode image: " + e.getMessage());
-    } catch (IOException | RuntimeException e) {
-      throw new IllegalArgumentException(f + ": cannot decode image: " + e.getMessage());
+  public List<String> classes() {
+    return classes;
+  }
+
+  /** Sample {@code index} as (3, S, S) RGB bytes; an IllegalArgumentException names a bad file. */
+  public byte[] decode(int index) {
+    return ImageDecoding.load(file(index), size);
+  }
+
+  /**
+   * Decodes {@code indices} in parallel; an unreadable file gives null and is reported once.
+   * Results come back in the order asked.
+   */
+  public byte[][] decodeAll(int[] indices) {
+    byte[][] out = new byte[indices.length][];
+    if (indices.length == 1) {
+      out[0] = tryDecode(indices[0]);
+      return out;
     }
-    if (img == null) throw new IllegalArgumentException(f + ": not a readable PNG/JPEG image");
-    BufferedImage c = centerCrop(img, size);
-    byte[] out = new byte[3 * size * size];
-    for (int y = 0; y < size; y++) {
-      for (int x = 0; x < size; x++) {
-        int rgb = c.getRGB(x, y);
-        out[y * size + x] = (byte) (rgb >> 16);
-        out[size * size + y * size + x] = (byte) (rgb >> 8);
-        out[2 * size * size + y * size + x] = (byte) rgb;
+    List<Future<byte[]>> jobs = new ArrayList<>(indices.length);
+    for (int idx : indices) jobs.add(pool().submit(() -> tryDecode(idx)));
+    for (int i = 0; i < out.length; i++) {
+      try {
+        out[i] = jobs.get(i).get();
+      } catch (InterruptedException e) {
+        jobs.forEach(j -> j.cancel(true));
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while decoding images", e);
+      } catch (ExecutionException e) {
+        throw new IllegalStateException("image decoding failed: " + e.getCause(), e.getCause());
       }
     }
     return out;
   }
 
-  static BufferedImage centerCrop(BufferedImage img, int size) {
-    while (Math.min(img.getWidth(), img.getHeight()) >= 2 * size) {
-      img =
-          resize(
-              img,
-              img.getWidth() / 2,
-              img.getHeight() / 2,
-              RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+  private byte[] tryDecode(int index) {
+    if (unreadable.containsKey(index)) return null;
+    try {
+      return decode(index);
+    } catch (IllegalArgumentException e) {
+      if (unreadable.putIfAbsent(index, e.getMessage()) == null) {
+        warn.accept(
+            "skipping unreadable image (" + unreadable.size() + " so far): " + e.getMessage());
+      }
+      return null;
     }
-    double scale = size / (double) Math.min(img.getWidth(), img.getHeight());
-    img =
-        resize(
-            img,
-            (int) Math.round(img.getWidth() * scale),
-            (int) Math.round(img.getHeight() * scale),
-            RenderingHints.VALUE_INTERPOLATION_BICUBIC);
-    int x0 = (img.getWidth() - size) / 2, y0 = (img.getHeight() - size) / 2;
-    return img.getSubimage(x0, y0, size, size);
   }
 
-  private static BufferedImage resize(BufferedImage src, int w, int h, Object interpolation) {
-    BufferedImage dst =
-        new BufferedImage(Math.max(w, 1), Math.max(h, 1), BufferedImage.TYPE_INT_RGB);
-    Graphics2D g = dst.createGraphics();
-    g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, interpolation);
-    g.drawImage(src, 0, 0, dst.getWidth(), dst.getHeight(), null);
-    g.dispose();
-    return dst;
+  /** Files skipped so far, with the reason. */
+  public Map<Path, String> unreadable() {
+    Map<Path, String> m = new TreeMap<>();
+    unreadable.forEach((i, why) -> m.put(file(i), why));
+    return m;
   }
 
-  public List<String> classes() {
-    return classes;
+  private static ExecutorService pool() {
+    if (pool == null) {
+      synchronized (ImageFolder.class) {
+        if (pool == null) {
+          pool =
+              Executors.newFixedThreadPool(
+                  THREADS, Thread.ofPlatform().daemon().name("fasterdit-decode-", 0).factory());
+        }
+      }
+    }
+    return pool;
+  }
+
+  @Override
+  public void readBatch(int[] indices, boolean[] flips, float[] dst, long[] labelsOut) {
+    int per = sampleFloats();
+    byte[][] px = decodeAll(indices);
+    for (int i = 0; i < indices.length; i++) {
+      int idx = indices[i];
+      byte[] p = px[i];
+      // an unreadable file: the next readable image in folder order, deterministically
+      for (int k = 1; p == null; k++) {
+        if (k > names.length) throw new IllegalStateException(dir + ": no image is readable");
+        idx = (indices[i] + k) % names.length;
+        p = tryDecode(idx);
+      }
+      toFloats(p, flips[i], dst, i * per);
+      labelsOut[i] = labels[idx];
+    }
+  }
+
+  @Override
+  public void read(int index, boolean flip, float[] dst, int offset) {
+    long[] label = new long[1];
+    float[] one = new float[sampleFloats()];
+    readBatch(new int[] {index}, new boolean[] {flip}, one, label);
+    System.arraycopy(one, 0, dst, offset, one.length);
+  }
+
+  private void toFloats(byte[] p, boolean flip, float[] dst, int offset) {
+    for (int row = 0; row < 3 * size; row++) {
+      for (int x = 0; x < size; x++) {
+        int xx = flip ? size - 1 - x : x;
+        dst[offset + row * size + xx] = (p[row * size + x] & 0xFF) / 127.5f - 1f;
+      }
+    }
   }
 
   @Override
@@ -150,7 +197,7 @@ public final class ImageFolder implements Dataset {
 
   @Override
   public int size() {
-    return pixels.length;
+    return names.length;
   }
 
   @Override
@@ -181,16 +228,5 @@ public final class ImageFolder implements Dataset {
   @Override
   public int label(int index) {
     return labels[index];
-  }
-
-  @Override
-  public void read(int index, boolean flip, float[] dst, int offset) {
-    byte[] p = pixels[index];
-    for (int row = 0; row < 3 * size; row++) {
-      for (int x = 0; x < size; x++) {
-        int xx = flip ? size - 1 - x : x;
-        dst[offset + row * size + xx] = (p[row * size + x] & 0xFF) / 127.5f - 1f;
-      }
-    }
   }
 }

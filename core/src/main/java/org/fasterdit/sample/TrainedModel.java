@@ -14,14 +14,27 @@ import org.fasterdit.train.ConfigResolver;
 import org.fasterdit.train.TrainConfig;
 
 /**
- * A model loaded from a training checkpoint with everything sampling needs: weights, config, data
- * statistics.
+ * A model loaded from a checkpoint with everything sampling needs: weights, config, data
+ * statistics, and how the training latents were scaled after the VAE.
+ *
+ * @param origin one line for the user: which file, which weights, and (for public checkpoints) what
+ *     was guessed about the objective
+ * @param latentScale the factor the training latents were multiplied by after the VAE encoder (the
+ *     DiT convention is 0.18215); NaN when the checkpoint does not record it
  */
 public record TrainedModel(
-    DiT model, TrainConfig config, StdModulation modulation, long step, Path file)
+    DiT model,
+    TrainConfig config,
+    StdModulation modulation,
+    long step,
+    Path file,
+    String origin,
+    double latentScale)
     implements AutoCloseable {
 
   /**
+   * A fasterdit training checkpoint (file or run folder).
+   *
    * @param weights "ema" (default for sampling) or "model"
    */
   public static TrainedModel load(Path fileOrDir, String weights, String device) {
@@ -38,8 +51,31 @@ public record TrainedModel(
           cfg,
           new StdModulation(cfg.stdMode(), cfg.targetStd(), c.meta().stats()),
           c.meta().step(),
-          file);
+          file,
+          "checkpoint " + file + " (step " + c.meta().step() + "), " + weights + " weights",
+          c.latentScale());
     }
+  }
+
+  /**
+   * Any checkpoint {@code sample} accepts: a fasterdit training checkpoint or run folder, else a
+   * file written by the public DiT or SiT code (see {@link PublicCheckpoint}).
+   *
+   * @param heads attention heads for a public checkpoint (0 = the standard table for its width)
+   * @param objective "auto" to guess a public checkpoint's objective, or "ddpm" / "flow"
+   */
+  public static TrainedModel open(
+      Path fileOrDir, String weights, int heads, String objective, String device) {
+    if (Checkpoint.isTrainingCheckpoint(fileOrDir)) {
+      if (!objective.equals("auto")) {
+        throw new IllegalArgumentException(
+            "--objective applies to public checkpoints only: "
+                + fileOrDir
+                + " is a fasterdit checkpoint, whose config names its objective");
+      }
+      return load(fileOrDir, weights, device);
+    }
+    return PublicCheckpoint.load(fileOrDir, weights, heads, objective, device);
   }
 
   public SampleGenerator generator() {

@@ -41,7 +41,8 @@ public final class Checkpoint {
       DataStats stats,
       Map<String, String> config,
       long seed,
-      double lossScale) {}
+      double lossScale,
+      double latentScale) {}
 
   public static Path fileFor(Path dir, long step) {
     return dir.resolve(String.format(java.util.Locale.ROOT, "step-%07d.safetensors", step));
@@ -58,6 +59,9 @@ public final class Checkpoint {
         "rng",
         "counter-based: every draw is a function of (seed, data position, stream); nothing else to restore");
     md.put("loss_scale", Double.toString(meta.lossScale()));
+    // what sampling divides by before the VAE decoder; only latent data sets know it
+    if (Double.isFinite(meta.latentScale()))
+      md.put("latent_scaling_factor", Double.toString(meta.latentScale()));
     try {
       md.put("model_config", JSON.writeValueAsString(meta.model()));
       md.put("data_stats", JSON.writeValueAsString(meta.stats()));
@@ -85,6 +89,11 @@ public final class Checkpoint {
    * metadata.
    */
   public record Loaded(Meta meta, Map<String, Map<String, HostTensor>> groups, Path file) {
+    /** See {@link Meta#latentScale()}: NaN when the training data did not record it. */
+    public double latentScale() {
+      return meta.latentScale();
+    }
+
     public Map<String, HostTensor> group(String name) {
       Map<String, HostTensor> g = groups.get(name);
       if (g == null)
@@ -112,7 +121,8 @@ public final class Checkpoint {
               JSON.readValue(
                   md.get("config"), new TypeReference<LinkedHashMap<String, String>>() {}),
               Long.parseLong(md.get("seed")),
-              Double.parseDouble(md.getOrDefault("loss_scale", "1")));
+              Double.parseDouble(md.getOrDefault("loss_scale", "1")),
+              Double.parseDouble(md.getOrDefault("latent_scaling_factor", "NaN")));
     } catch (IOException | RuntimeException e) {
       throw new IllegalArgumentException(
           file + ": checkpoint metadata is damaged: " + e.getMessage(), e);
@@ -143,6 +153,20 @@ public final class Checkpoint {
               () -> new IllegalArgumentException("no step-*.safetensors checkpoint in " + dir));
     } catch (IOException e) {
       throw new IllegalArgumentException("cannot list " + dir + ": " + e.getMessage());
+    }
+  }
+
+  /**
+   * True for a run folder or a file this trainer wrote (safetensors with our format tag); false for
+   * anything else, e.g. a public {@code .pt} or a plain safetensors state dict.
+   */
+  public static boolean isTrainingCheckpoint(Path path) {
+    if (Files.isDirectory(path)) return true;
+    if (!Files.isRegularFile(path)) throw new IllegalArgumentException("no checkpoint at " + path);
+    if (!path.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".safetensors"))
+      return false;
+    try (Arena arena = Arena.ofConfined()) {
+      return FORMAT.equals(SafeTensors.read(path, arena).metadata().get("format"));
     }
   }
 }

@@ -83,6 +83,8 @@ public final class ConfigResolver {
     d.put(
         "dist-timeout",
         "120"); // seconds a rank waits for its peers (rendezvous, each collective) before failing
+    d.put("init-from", ""); // fine-tune: start model and EMA from these weights (.pt/.safetensors)
+    d.put("reset-classes", "false"); // with init-from: new label table when the class count differs
     return d;
   }
 

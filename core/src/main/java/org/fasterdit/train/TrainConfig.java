@@ -120,6 +120,21 @@ public record TrainConfig(
     return Math.max(1, Math.min(org.fasterdit.torch.Threads.blasThreads(), perRankMicroBatch));
   }
 
+  /** The weights to fine-tune from ({@code init-from} key), or null for a fresh model. */
+  public java.nio.file.Path initFrom() {
+    String f = raw.getOrDefault("init-from", "").trim();
+    return f.isEmpty() ? null : java.nio.file.Path.of(f);
+  }
+
+  /** Whether {@code init-from} may replace a label table of another class count. */
+  public boolean resetClasses() {
+    String v = raw.getOrDefault("reset-classes", "false").trim().toLowerCase(Locale.ROOT);
+    if (v.equals("true") || v.equals("1") || v.equals("yes")) return true;
+    if (v.equals("false") || v.equals("0") || v.equals("no")) return false;
+    throw new IllegalArgumentException(
+        "config key 'reset-classes' must be true or false, got '" + v + "'");
+  }
+
   private static void check(boolean ok, String message) {
     if (!ok) throw new IllegalArgumentException("invalid config: " + message);
   }

@@ -307,7 +307,8 @@ public final class Trainer implements AutoCloseable {
             stats,
             cfg.asMap(),
             cfg.seed(),
-            scaler.scale()),
+            scaler.scale(),
+            data.latentScalingFactor()),
         groups);
   }
 

@@ -80,6 +80,10 @@ public final class TrainingRun {
         trainer.resume(ckptFile);
         if (rank0)
           log.printf(Locale.ROOT, "resumed from %s at step %d%n", ckptFile, trainer.stepCount());
+      } else if (cfg.initFrom() != null) {
+        // every rank loads the same file, so no broadcast is needed
+        String what = FineTuneStart.apply(trainer, cfg.initFrom(), cfg.resetClasses());
+        if (rank0) log.println(what);
       }
       if (rank0) {
         log.printf(Locale.ROOT, "run folder: %s%n", run.root());
