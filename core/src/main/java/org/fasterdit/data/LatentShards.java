@@ -28,6 +28,8 @@ public final class LatentShards implements Dataset {
   private final int[] starts;
   private final int c, h, w, total, numClasses;
   private final boolean hasFlips;
+  private final double
+      scalingFactor; // from the shards' metadata (vae encode writes it); NaN if absent
   private final Path dir;
 
   public LatentShards(Path dir) {
@@ -43,14 +45,20 @@ public final class LatentShards implements Dataset {
     long[] shape0 = null;
     boolean allFlips = true;
     int maxLabel = 0;
-    starts = new int[files.size() + 1];
+    int[] bounds = new int[files.size() + 1];
+    int used =
+        0; // shards with at least one latent (a shard whose images were all unreadable is empty)
+    double scale = Double.NaN;
     for (int i = 0; i < files.size(); i++) {
-      var f = SafeTensors.read(files.get(i), arena).tensors();
+      var st = SafeTensors.read(files.get(i), arena);
+      var f = st.tensors();
       HostTensor lat = f.get("latents"), lab = f.get("labels");
+      scale = agreeingScale(scale, st.metadata().get("scaling_factor"), files.get(i), i == 0);
       if (lat == null || lab == null)
         throw new IllegalArgumentException(files.get(i) + ": needs tensors 'latents' and 'labels'");
       if (lat.shape().length != 4)
         throw new IllegalArgumentException(files.get(i) + ": latents must be (N, C, H, W)");
+      if (lat.shape()[0] == 0) continue;
       if (shape0 == null) shape0 = lat.shape();
       if (!Arrays.equals(Arrays.copyOfRange(lat.shape(), 1, 4), Arrays.copyOfRange(shape0, 1, 4))) {
         throw new IllegalArgumentException(
@@ -76,14 +84,37 @@ public final class LatentShards implements Dataset {
       latents.add(lat);
       flips.add(fl);
       labels.add(l);
-      starts[i + 1] = Math.addExact(starts[i], l.length);
+      bounds[used + 1] = Math.addExact(bounds[used], l.length);
+      used++;
     }
+    if (used == 0) throw new IllegalArgumentException(dir + ": every shard is empty");
     this.c = (int) shape0[1];
     this.h = (int) shape0[2];
     this.w = (int) shape0[3];
-    this.total = starts[files.size()];
+    this.starts = Arrays.copyOf(bounds, used + 1);
+    this.total = starts[used];
     this.numClasses = maxLabel + 1;
     this.hasFlips = allFlips;
+    this.scalingFactor = scale;
+  }
+
+  /** Every shard must record the same scaling factor, or none may. */
+  private static double agreeingScale(double sofar, String value, Path file, boolean first) {
+    double v;
+    try {
+      v = value == null ? Double.NaN : Double.parseDouble(value);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(
+          file + ": metadata scaling_factor is not a number: " + value);
+    }
+    if (first || Double.compare(v, sofar) == 0) return v;
+    throw new IllegalArgumentException(
+        file + ": scaling_factor " + value + " differs from the other shards' (" + sofar + ")");
+  }
+
+  @Override
+  public double latentScalingFactor() {
+    return scalingFactor;
   }
 
   private int shard(int index) {
