@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
       LaunchCommand.class,
       CkptCommand.class,
       ParityCommand.class,
+      VaeCommand.class,
       BenchCommand.class,
       PlotCsvCommand.class,
       CommandLine.HelpCommand.class

@@ -74,7 +74,7 @@ public final class Parity {
     }
   }
 
-  static double maxAbsDiff(float[] got, float[] want, String what) {
+  public static double maxAbsDiff(float[] got, float[] want, String what) {
     if (got.length != want.length) {
       throw new IllegalArgumentException(
           what + ": model gives " + got.length + " values, reference has " + want.length);

@@ -10,9 +10,10 @@ import java.util.Map;
  * A strict, dependency-free JSON parser (RFC 8259) and string quoter, sized for safetensors
  * headers. Objects become {@code LinkedHashMap<String,Object>} (duplicate keys rejected), arrays
  * {@code ArrayList}, integers {@code Long} (or {@code BigInteger}), other numbers {@code Double}.
- * Nesting is capped so hostile input cannot exhaust the Java stack.
+ * Nesting is capped so hostile input cannot exhaust the Java stack. Public for small config files
+ * (a diffusers {@code config.json}); errors name the file and the offset.
  */
-final class MiniJson {
+public final class MiniJson {
   static final int MAX_DEPTH = 64;
 
   private final String file;
@@ -24,7 +25,7 @@ final class MiniJson {
     this.s = s;
   }
 
-  static Object parse(String file, String text) {
+  public static Object parse(String file, String text) {
     MiniJson j = new MiniJson(file, text);
     j.ws();
     Object v = j.value(0);
@@ -246,7 +247,7 @@ final class MiniJson {
   }
 
   private TensorFormatException fail(String why) {
-    return new TensorFormatException(file + ": bad JSON header at offset " + p + ": " + why);
+    return new TensorFormatException(file + ": bad JSON at offset " + p + ": " + why);
   }
 
   /** JSON string literal for {@code v}, escaping quotes, backslashes and control characters. */
