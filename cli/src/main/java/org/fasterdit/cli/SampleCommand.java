@@ -3,12 +3,15 @@ package org.fasterdit.cli;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.fasterdit.latents.LatentDecoding;
 import org.fasterdit.model.DiTConfig;
 import org.fasterdit.sample.Guidance;
 import org.fasterdit.sample.SampleExport;
 import org.fasterdit.sample.SampleSet;
 import org.fasterdit.sample.SampleSpec;
 import org.fasterdit.sample.TrainedModel;
+import org.fasterdit.torch.Precision;
+import org.fasterdit.vae.AutoencoderKL;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -116,6 +119,27 @@ public final class SampleCommand implements Callable<Integer> {
   @Option(names = "--device", defaultValue = "auto")
   String device;
 
+  @Option(
+      names = "--vae",
+      description =
+          "decode the sampled latents with this VAE (diffusers folder or .ckpt/.safetensors) and"
+              + " write images")
+  Path vae;
+
+  @Option(
+      names = "--vae-batch",
+      defaultValue = "8",
+      description = "latents per decoder call (default ${DEFAULT-VALUE})")
+  int vaeBatch;
+
+  @Option(
+      names = "--vae-precision",
+      defaultValue = "auto",
+      description =
+          "fp32, bf16, or auto: bf16 where a probe finds it faster on this machine (default"
+              + " ${DEFAULT-VALUE})")
+  String vaePrecision;
+
   @Option(names = "--out", required = true)
   Path out;
 
@@ -159,8 +183,50 @@ public final class SampleCommand implements Callable<Integer> {
         s = m.generator().generate(spec, bar::stepTo);
       }
       System.out.printf(Locale.ROOT, "%d samples in %.1f s%n", num, (System.nanoTime() - t0) / 1e9);
+      if (vae != null) s = decode(s, m);
       System.out.println(SampleExport.write(s, out));
     }
     return 0;
+  }
+
+  /** The sampled latents through the VAE decoder, the scaling factor undone. */
+  private SampleSet decode(SampleSet latents, TrainedModel m) {
+    var dev = m.model().device();
+    try (AutoencoderKL model = AutoencoderKL.load(vae, dev)) {
+      if (model.config().latentChannels() != latents.c())
+        throw new IllegalArgumentException(
+            "the model samples "
+                + latents.c()
+                + "-channel latents but the VAE "
+                + vae
+                + " has "
+                + model.config().latentChannels());
+      double scale = m.latentScale();
+      String from = "recorded by the training data";
+      if (!(scale > 0)) {
+        scale = model.scalingFactor();
+        from = "the VAE's (the checkpoint records none)";
+      }
+      Precision p = VaeEncodeCommand.chosen(vaePrecision, dev);
+      System.out.printf(
+          Locale.ROOT,
+          "decoding %d latents with %s: latents / %s (%s), %s, batches of %d%n",
+          latents.count(),
+          vae,
+          scale,
+          from,
+          p.name().toLowerCase(Locale.ROOT),
+          vaeBatch);
+      long t0 = System.nanoTime();
+      SampleSet images =
+          LatentDecoding.decode(latents, scale, model::decode, dev, vaeBatch, p, k -> {});
+      double secs = (System.nanoTime() - t0) / 1e9;
+      System.out.printf(
+          Locale.ROOT,
+          "decoded in %.1f s (%.2f img/s)%n",
+          secs,
+          latents.count() / Math.max(secs, 1e-9));
+      return images;
+    }
   }
 }

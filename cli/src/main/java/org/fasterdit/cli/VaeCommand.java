@@ -10,7 +10,12 @@ import picocli.CommandLine.Command;
     description =
         "The Stable Diffusion autoencoder (AutoencoderKL, kl-f8): weights in diffusers or original LDM"
             + " layouts, fp32 or fp16. See docs/vae.md.",
-    subcommands = {VaeParityCommand.class, VaeBenchCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      VaeParityCommand.class,
+      VaeBenchCommand.class,
+      VaeEncodeCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class VaeCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
