@@ -1,0 +1,77 @@
+package org.fasterdit.robust;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import javax.imageio.ImageIO;
+import org.fasterdit.cli.Main;
+import org.fasterdit.data.LatentShards;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code vae encode} killed with SIGKILL mid-run resumes: complete shards are kept, the rest
+ * written.
+ */
+class EncodeKillResumeTest {
+  static final String VAE = "../model/src/test/resources/vae/diffusers_new_fp32";
+
+  @Test
+  void killedEncodeResumes(@TempDir Path dir) throws Exception {
+    int n = 24;
+    for (int i = 0; i < n; i++) {
+      BufferedImage img = new BufferedImage(34, 32, BufferedImage.TYPE_INT_RGB);
+      for (int y = 0; y < 32; y++)
+        for (int x = 0; x < 34; x++) img.setRGB(x, y, (x * 7 + y * 3 + i * 11) * 0x010101);
+      Path f = dir.resolve("img/c" + (i % 3) + "/" + i + ".png");
+      Files.createDirectories(f.getParent());
+      ImageIO.write(img, "png", f.toFile());
+    }
+    Path out = dir.resolve("shards"), log = dir.resolve("child.log");
+    String[] args = {
+      "vae",
+      "encode",
+      "--vae",
+      VAE,
+      "--data",
+      "folder:" + dir.resolve("img"),
+      "--image-size",
+      "32",
+      "--out",
+      out.toString(),
+      "--batch",
+      "1",
+      "--shard-size",
+      "2",
+      "--device",
+      "cpu"
+    };
+    Process p = ChildJvm.start(log, args);
+    Path first = out.resolve("shard-00000.safetensors");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
+    while (!Files.exists(first) && p.isAlive() && System.nanoTime() < deadline) Thread.sleep(100);
+    assertTrue(Files.exists(first), "no shard before the deadline:\n" + Files.readString(log));
+    p.destroyForcibly().waitFor(); // SIGKILL: no shutdown hooks, a shard may be half written
+    byte[] kept = Files.readAllBytes(first);
+    long before;
+    try (var s = Files.list(out)) {
+      before =
+          s.filter(f -> f.getFileName().toString().matches("shard-\\d+\\.safetensors")).count();
+    }
+    assertTrue(before < 12, "the child finished before the kill; nothing to resume");
+    assertEquals(0, Main.run(args));
+    assertArrayEquals(kept, Files.readAllBytes(first), "a complete shard is kept as it was");
+    assertEquals(n, new LatentShards(out).size());
+    System.out.println(
+        "EncodeKillResumeTest: killed with "
+            + before
+            + " of 12 shards on disk; resumed to all "
+            + n
+            + " images");
+  }
+}
