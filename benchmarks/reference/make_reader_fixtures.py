@@ -68,6 +68,8 @@ def write_dtypes(out):
     assert not d["transposed"].is_contiguous() and d["transposed"].stride() == (1, 4)
     assert d["shared_slice"].storage_offset() == 2
     torch.save(d, os.path.join(out, "dtypes.pt"))
+    # The same dict in the legacy (pre-1.6) stream format, which pytorch-fid's weights use.
+    torch.save(d, os.path.join(out, "dtypes_legacy.pt"), _use_new_zipfile_serialization=False)
 
     expected = OrderedDict()
     for k, v in d.items():
@@ -98,6 +100,7 @@ def nested_object():
 def write_nested(out):
     obj = nested_object()
     torch.save(obj, os.path.join(out, "nested.pt"))
+    torch.save(obj, os.path.join(out, "nested_legacy.pt"), _use_new_zipfile_serialization=False)
     as_json = dict(obj)
     as_json["tuple"] = list(obj["tuple"])
     as_json["args"] = {"__class__": "argparse.Namespace", **vars(obj["args"])}

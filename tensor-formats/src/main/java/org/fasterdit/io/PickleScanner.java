@@ -16,7 +16,8 @@ import java.util.Map;
 final class PickleScanner {
   private PickleScanner() {}
 
-  static void scan(String where, byte[] pickle) {
+  /** Returns the offset just past the STOP opcode (a stream may hold several pickles). */
+  static int scan(String where, byte[] pickle) {
     PickleCursor c = new PickleCursor(where, pickle);
     // Top-of-stack strings known statically (null = unknown value). Cleared by any opcode
     // whose stack effect is not a plain push, so it only ever describes the real top.
@@ -60,7 +61,7 @@ final class PickleScanner {
       }
       switch (op) {
         case STOP -> {
-          return;
+          return c.position();
         }
         case PROTO, FRAME -> {} // no stack effect
         case PUT, BINPUT, LONG_BINPUT, MEMOIZE -> {

@@ -13,9 +13,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Reader for PyTorch's zip checkpoint format (torch.save since 1.6): {@code <archive>/data.pkl} (a
- * pickle with persistent ids for storages), {@code <archive>/data/<key>} raw storages, and
- * optionally {@code <archive>/byteorder}. The pickle runs in {@link RestrictedUnpickler}.
+ * Reader for PyTorch's checkpoints. The legacy format (torch.save before 1.6, and later with {@code
+ * _use_new_zipfile_serialization=False}) is handed to {@link TorchLegacy}; the zip format
+ * (torch.save since 1.6) is read here: {@code <archive>/data.pkl} (a pickle with persistent ids for
+ * storages), {@code <archive>/data/<key>} raw storages, and optionally {@code <archive>/byteorder}.
+ * The pickle runs in {@link RestrictedUnpickler}.
  *
  * <p>Result mapping: dict -> LinkedHashMap, OrderedDict -> {@link PyOrderedDict}, tensor and
  * Parameter -> {@link HostTensor}, argparse.Namespace -> {@link PyNamespace}, list -> ArrayList,
@@ -37,10 +39,11 @@ public final class TorchCheckpoint {
 
   public static Object read(String file, MemorySegment archive) {
     if (!ZipIndex.looksLikeZip(archive)) {
+      if (TorchLegacy.looksLikeLegacy(archive)) return TorchLegacy.read(file, archive);
       throw new TensorFormatException(
           file
-              + ": not a zip-based torch checkpoint (the legacy"
-              + " pre-1.6 torch.save format is not supported)");
+              + ": not a torch checkpoint (neither the zip format of torch.save since 1.6 nor the"
+              + " legacy format before it)");
     }
     ZipIndex zip = ZipIndex.read(file, archive);
     String prefix = archivePrefix(file, zip);
@@ -101,30 +104,12 @@ public final class TorchCheckpoint {
       boolean big,
       Map<String, TorchStorage> cache,
       Object pid) {
-    if (!(pid instanceof PyTuple t) || t.size() != 5 || !"storage".equals(t.get(0))) {
-      throw new TensorFormatException(
-          where
-              + ": unsupported persistent id "
-              + (pid instanceof String ? "'" + pid + "'" : RestrictedUnpickler.typeName(pid)));
-    }
-    if (!(t.get(1) instanceof PyGlobal type)
-        || !type.module().equals("torch")
-        || !type.name().endsWith("Storage")) {
-      throw new TensorFormatException(where + ": storage type is not a torch storage class");
-    }
-    if (!(t.get(2) instanceof String key)
-        || !(t.get(3) instanceof String location)
-        || !(t.get(4) instanceof Long numel)
-        || numel < 0) {
-      throw new TensorFormatException(where + ": malformed storage persistent id");
-    }
-    DType dtype = DType.fromTorchStorage(where, type.name());
+    TorchStorageId id = TorchStorageId.parse(where, pid, 5);
+    String key = id.key();
+    DType dtype = id.dtype();
     TorchStorage cached = cache.get(key);
     if (cached != null) {
-      if (cached.dtype() != dtype || cached.numel() != numel) {
-        throw new TensorFormatException(
-            where + ": storage '" + key + "' is referenced with conflicting dtype or size");
-      }
+      id.checkSame(where, cached);
       return cached;
     }
     ZipIndex.Entry e = zip.find(prefix + "data/" + key);
@@ -132,12 +117,7 @@ public final class TorchCheckpoint {
       throw new TensorFormatException(
           where + ": storage '" + key + "' has no entry " + prefix + "data/" + key);
     }
-    long bytes;
-    try {
-      bytes = Math.multiplyExact(numel, (long) dtype.byteSize());
-    } catch (ArithmeticException ex) {
-      throw new TensorFormatException(where + ": storage '" + key + "' size overflows");
-    }
+    long bytes = id.byteSize(where);
     if (e.uncompressedSize() < bytes) {
       throw new TensorFormatException(
           where
@@ -155,7 +135,7 @@ public final class TorchCheckpoint {
       Segments.swapBytesInPlace(copy, dtype.byteSize());
       data = copy;
     }
-    TorchStorage s = new TorchStorage(key, dtype, numel, location, data);
+    TorchStorage s = new TorchStorage(key, dtype, id.numel(), id.location(), data);
     cache.put(key, s);
     return s;
   }

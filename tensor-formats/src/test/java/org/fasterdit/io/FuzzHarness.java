@@ -32,7 +32,7 @@ final class FuzzHarness {
             case "npz" -> Npz.read("fuzz.npz", seg);
             case "safetensors" -> SafeTensors.read("fuzz.safetensors", seg).tensors();
             case "idx" -> Idx.read("fuzz.idx", seg);
-            case "pt" -> TorchCheckpoint.read("fuzz.pt", seg);
+            case "pt", "legacy" -> TorchCheckpoint.read("fuzz.pt", seg);
             case "pkl" -> {
               byte[] zip = FuzzSeeds.wrapPickle(input);
               yield TorchCheckpoint.read("fuzz.pt", MemorySegment.ofArray(zip));

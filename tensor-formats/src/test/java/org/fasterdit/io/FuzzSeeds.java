@@ -15,7 +15,8 @@ import java.util.zip.GZIPOutputStream;
 /** Valid input files per reader, used as the starting points for mutation fuzzing. */
 final class FuzzSeeds {
   /** "pkl" mutates only data.pkl and wraps it in a valid zip, so the pickle VM is reached. */
-  static final List<String> READERS = List.of("npy", "npz", "safetensors", "idx", "pt", "pkl");
+  static final List<String> READERS =
+      List.of("npy", "npz", "safetensors", "idx", "pt", "pkl", "legacy");
 
   private FuzzSeeds() {}
 
@@ -60,6 +61,9 @@ final class FuzzSeeds {
       addResource(m, "npy", "f32.npy", "fortran.npy", "be.npy", "i64.npy");
       addResource(m, "npz", "arrays.npz", "arrays_compressed.npz");
       addResource(m, "pt", "dtypes.pt", "nested.pt");
+      // torch.save's legacy stream: hand-built (with a storage view) and torch-written
+      m.get("legacy").add(TorchLegacyBuilder.seed());
+      addResource(m, "legacy", "dtypes_legacy.pt", "nested_legacy.pt");
       return m;
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -15,7 +15,7 @@ class FuzzTest {
   @TempDir Path tmp;
 
   @ParameterizedTest
-  @ValueSource(strings = {"npy", "npz", "safetensors", "idx", "pt", "pkl"})
+  @ValueSource(strings = {"npy", "npz", "safetensors", "idx", "pt", "pkl", "legacy"})
   void mutatedInputsFailCleanly(String reader) {
     List<byte[]> seeds = FuzzSeeds.build(tmp).get(reader);
     for (byte[] seed : seeds) {

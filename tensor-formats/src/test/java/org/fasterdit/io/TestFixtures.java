@@ -1,5 +1,7 @@
 package org.fasterdit.io;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
 import java.net.URL;
 import java.nio.file.Path;
@@ -17,6 +19,15 @@ final class TestFixtures {
       return Path.of(url.toURI());
     } catch (URISyntaxException e) {
       throw new IllegalStateException(e);
+    }
+  }
+
+  /** The fixture's bytes; the calling test is skipped if it is absent. */
+  static byte[] bytes(String name) {
+    try {
+      return java.nio.file.Files.readAllBytes(path(name));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 }

@@ -1,0 +1,100 @@
+package org.fasterdit.inception;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.Tensor;
+import org.fasterdit.io.HostTensor;
+import org.fasterdit.torch.Tensors;
+
+/**
+ * The state dict being turned into layers: hands out tensors by their torchvision name, checks
+ * ranks and lengths, and at the end names every key no layer asked for (a wrong file shows up as
+ * missing and unexpected keys, not as a shape error deep inside a conv).
+ */
+final class InceptionWeights {
+  private final Map<String, HostTensor> stateDict;
+  private final Device device;
+  private final Set<String> used = new LinkedHashSet<>();
+  private final List<BasicConv2d> layers = new ArrayList<>();
+
+  InceptionWeights(Map<String, HostTensor> stateDict, Device device) {
+    this.stateDict = stateDict;
+    this.device = device;
+  }
+
+  Device device() {
+    return device;
+  }
+
+  /** A CPU view of {@code name} (valid while the state dict's memory is), for an immediate copy. */
+  Tensor tensor(String name, int rank) {
+    HostTensor h = stateDict.get(name);
+    if (h == null) {
+      throw new IllegalArgumentException(
+          "the weights have no '"
+              + name
+              + "': not pytorch-fid's FID Inception state dict ("
+              + stateDict.size()
+              + " tensors, e.g. "
+              + String.join(", ", stateDict.keySet().stream().limit(4).toList())
+              + ")");
+    }
+    if (h.rank() != rank) {
+      throw new IllegalArgumentException(
+          "'" + name + "' has shape " + Arrays.toString(h.shape()) + ", expected rank " + rank);
+    }
+    used.add(name);
+    return Tensors.view(h);
+  }
+
+  void checkLength(String what, long expected, Tensor... tensors) {
+    for (Tensor t : tensors) {
+      if (t.numel() != expected) {
+        throw new IllegalArgumentException(
+            "'" + what + "' holds " + t.numel() + " values for " + expected + " channels");
+      }
+    }
+  }
+
+  void checkShape(String name, long... shape) {
+    long[] actual = stateDict.get(name).shape();
+    if (!Arrays.equals(actual, shape)) {
+      throw new IllegalArgumentException(
+          "'"
+              + name
+              + "' has shape "
+              + Arrays.toString(actual)
+              + ", FID Inception needs "
+              + Arrays.toString(shape));
+    }
+  }
+
+  /** Records a loaded layer so that the network (or a failed load) can free them all. */
+  BasicConv2d track(BasicConv2d layer) {
+    layers.add(layer);
+    return layer;
+  }
+
+  List<BasicConv2d> layers() {
+    return layers;
+  }
+
+  /** Fails naming the keys no layer read (BatchNorm's num_batches_tracked is not a weight). */
+  void checkAllUsed() {
+    List<String> unexpected = new ArrayList<>();
+    for (String k : stateDict.keySet()) {
+      if (!used.contains(k) && !k.endsWith(".num_batches_tracked")) unexpected.add(k);
+    }
+    if (!unexpected.isEmpty()) {
+      throw new IllegalArgumentException(
+          "the weights hold tensors FID Inception does not have (aux logits? another network?): "
+              + String.join(", ", unexpected.subList(0, Math.min(8, unexpected.size())))
+              + (unexpected.size() > 8 ? ", ... (" + unexpected.size() + " in all)" : ""));
+    }
+  }
+}
