@@ -6,11 +6,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.IntConsumer;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.fasterdit.io.DType;
 import org.fasterdit.io.HostTensor;
 import org.fasterdit.model.CheckpointLoader;
 import org.fasterdit.torch.NativeScope;
@@ -51,9 +54,32 @@ public final class FidInception implements AutoCloseable {
   private final Device device;
   private int batchSize = DEFAULT_BATCH;
   private Precision precision = Precision.FP32;
+  private IntConsumer progress = done -> {};
   private boolean closed;
 
+  /** The network's top-level modules, torchvision's names. */
+  static final Set<String> MODULES =
+      Set.of(
+          "Conv2d_1a_3x3",
+          "Conv2d_2a_3x3",
+          "Conv2d_2b_3x3",
+          "Conv2d_3b_1x1",
+          "Conv2d_4a_3x3",
+          "Mixed_5b",
+          "Mixed_5c",
+          "Mixed_5d",
+          "Mixed_6a",
+          "Mixed_6b",
+          "Mixed_6c",
+          "Mixed_6d",
+          "Mixed_6e",
+          "Mixed_7a",
+          "Mixed_7b",
+          "Mixed_7c",
+          "fc");
+
   private FidInception(InceptionWeights w) {
+    w.checkModules(MODULES);
     device = w.device();
     conv1a = BasicConv2d.load(w, "Conv2d_1a_3x3", 2, 0);
     conv2a = BasicConv2d.load(w, "Conv2d_2a_3x3", 1, 0);
@@ -149,6 +175,31 @@ public final class FidInception implements AutoCloseable {
     return this;
   }
 
+  /** Called after each batch with the number of images done so far (for a progress bar). */
+  public FidInception setProgress(IntConsumer imagesDone) {
+    this.progress = imagesDone == null ? done -> {} : imagesDone;
+    return this;
+  }
+
+  /**
+   * Features of a uint8 image tensor, (N, H, W, 3), (N, H, W, 1) or (N, H, W) grayscale: the layout
+   * of ADM's {@code arr_0} as {@link org.fasterdit.io.Npz} reads it.
+   */
+  public InceptionFeatures features(HostTensor images) {
+    long[] s = images.shape();
+    if (images.dtype() != DType.U8 || (s.length != 4 && s.length != 3)) {
+      throw new IllegalArgumentException(
+          "images must be uint8 (N, H, W, C) or (N, H, W), got "
+              + images.dtype()
+              + java.util.Arrays.toString(s));
+    }
+    for (long d : s) {
+      if (d > Integer.MAX_VALUE) throw new IllegalArgumentException("image batch too large: " + d);
+    }
+    int c = s.length == 4 ? (int) s[3] : 1;
+    return features(images.data(), (int) s[0], (int) s[1], (int) s[2], c);
+  }
+
   /** Features of {@code n} uint8 images laid out (n, h, w, c), c = 3 (RGB) or 1 (gray). */
   public InceptionFeatures features(byte[] images, int n, int h, int w, int c) {
     return features(MemorySegment.ofArray(images), n, h, w, c);
@@ -176,6 +227,7 @@ public final class FidInception implements AutoCloseable {
           copyRows(out[1], logits, start, InceptionFeatures.LOGITS_DIM);
           copyRows(out[2], spatial, start, InceptionFeatures.SPATIAL_DIM);
         }
+        progress.accept(start + b);
       }
     }
     return new InceptionFeatures(n, pool3, logits, spatial);

@@ -74,6 +74,19 @@ final class InceptionWeights {
     }
   }
 
+  /**
+   * Fails before any layer is built when a key belongs to no module of the network (a torchvision
+   * checkpoint's AuxLogits, another network's weights): the cheap check for the usual wrong file.
+   */
+  void checkModules(Set<String> modules) {
+    List<String> foreign = new ArrayList<>();
+    for (String k : stateDict.keySet()) {
+      int dot = k.indexOf('.');
+      if (dot < 0 || !modules.contains(k.substring(0, dot))) foreign.add(k);
+    }
+    if (!foreign.isEmpty()) throw unexpected(foreign);
+  }
+
   /** Records a loaded layer so that the network (or a failed load) can free them all. */
   BasicConv2d track(BasicConv2d layer) {
     layers.add(layer);
@@ -90,11 +103,13 @@ final class InceptionWeights {
     for (String k : stateDict.keySet()) {
       if (!used.contains(k) && !k.endsWith(".num_batches_tracked")) unexpected.add(k);
     }
-    if (!unexpected.isEmpty()) {
-      throw new IllegalArgumentException(
-          "the weights hold tensors FID Inception does not have (aux logits? another network?): "
-              + String.join(", ", unexpected.subList(0, Math.min(8, unexpected.size())))
-              + (unexpected.size() > 8 ? ", ... (" + unexpected.size() + " in all)" : ""));
-    }
+    if (!unexpected.isEmpty()) throw unexpected(unexpected);
+  }
+
+  private static IllegalArgumentException unexpected(List<String> keys) {
+    return new IllegalArgumentException(
+        "the weights hold tensors FID Inception does not have (aux logits? another network?): "
+            + String.join(", ", keys.subList(0, Math.min(8, keys.size())))
+            + (keys.size() > 8 ? ", ... (" + keys.size() + " in all)" : ""));
   }
 }
