@@ -9,8 +9,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source ci/find-jdk.sh
 source ci/runtime-env.sh
-mvn -q -B -ntp -Dmaven.test.skip=true -pl benchmarks -am package > target-inception-build.log 2>&1 \
-  || { cat target-inception-build.log >&2; echo "inception-throughput: build failed" >&2; exit 1; }
+mkdir -p benchmarks/target
+mvn -q -B -ntp -Dmaven.test.skip=true -pl benchmarks -am package > benchmarks/target/inception-build.log 2>&1 \
+  || { cat benchmarks/target/inception-build.log >&2; echo "inception-throughput: build failed" >&2; exit 1; }
 exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 \
   -cp "benchmarks/target/classes:cli/target/classes:$(cat cli/target/classpath.txt)" \
   org.fasterdit.bench.InceptionThroughput "$@"
