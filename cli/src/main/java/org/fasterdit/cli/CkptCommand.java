@@ -3,13 +3,18 @@ package org.fasterdit.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code fasterdit ckpt diff|info}: checkpoint tools. */
+/** {@code fasterdit ckpt diff|info|export}: checkpoint tools. */
 @Command(
     name = "ckpt",
     mixinStandardHelpOptions = true,
     description =
-        "Inspect and compare checkpoints (.safetensors training checkpoints, plain safetensors, PyTorch .pt).",
-    subcommands = {CkptDiffCommand.class, CkptInfoCommand.class, CommandLine.HelpCommand.class})
+        "Inspect, compare and export checkpoints (.safetensors training checkpoints, plain safetensors, PyTorch .pt).",
+    subcommands = {
+      CkptDiffCommand.class,
+      CkptInfoCommand.class,
+      CkptExportCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class CkptCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -9,11 +9,12 @@ import picocli.CommandLine.Command;
 @Command(
     name = "fasterdit",
     mixinStandardHelpOptions = true,
-    version = "fasterdit 0.1.0",
+    versionProvider = EnvCommand.Version.class,
     description =
         "Train, sample and analyse Diffusion Transformers with the FasterDiT recipe on LibTorch.",
     subcommands = {
       DemoCommand.class,
+      EnvCommand.class,
       TrainCommand.class,
       SampleCommand.class,
       TrainClassifierCommand.class,

@@ -1,5 +1,6 @@
 package org.fasterdit.cli;
 
+import java.io.Console;
 import java.time.Duration;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -29,9 +30,18 @@ final class ProgressBarSink implements ProgressSink {
   /** A bar on a terminal, plain lines elsewhere. */
   static final ProgressSink.Factory FACTORY =
       (task, startStep, total, out) ->
-          System.console() != null
+          onTerminal()
               ? new ProgressBarSink(task, startStep, total)
               : ProgressSink.LINES.open(task, startStep, total, out);
+
+  /**
+   * True when the output is a terminal. {@code System.console() != null} is not enough: on JDK 22
+   * to 24 it returns a console also when output is redirected to a file or pipe.
+   */
+  static boolean onTerminal() {
+    Console c = System.console();
+    return c != null && c.isTerminal();
+  }
 
   @Override
   public void update(long step, String message, boolean logLine) {

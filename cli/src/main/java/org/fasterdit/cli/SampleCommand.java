@@ -173,14 +173,18 @@ public final class SampleCommand implements Callable<Integer> {
       System.out.println("model: " + m.model().config().describe());
       long t0 = System.nanoTime();
       SampleSet s;
-      try (var bar =
-          new me.tongfei.progressbar.ProgressBarBuilder()
-              .setTaskName("sample")
-              .setInitialMax(num)
-              .setStyle(me.tongfei.progressbar.ProgressBarStyle.ASCII)
-              .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err))
-              .build()) {
-        s = m.generator().generate(spec, bar::stepTo);
+      if (ProgressBarSink.onTerminal()) {
+        try (var bar =
+            new me.tongfei.progressbar.ProgressBarBuilder()
+                .setTaskName("sample")
+                .setInitialMax(num)
+                .setStyle(me.tongfei.progressbar.ProgressBarStyle.ASCII)
+                .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err))
+                .build()) {
+          s = m.generator().generate(spec, bar::stepTo);
+        }
+      } else {
+        s = m.generator().generate(spec, done -> {}); // redirected: only the summary lines below
       }
       System.out.printf(Locale.ROOT, "%d samples in %.1f s%n", num, (System.nanoTime() - t0) / 1e9);
       if (vae != null) s = decode(s, m);

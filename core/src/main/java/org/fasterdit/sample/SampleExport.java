@@ -66,6 +66,20 @@ public final class SampleExport {
 
   /** A grid with {@code cols} columns, each sample scaled up to at least 64 pixels for viewing. */
   public static void writeGrid(SampleSet s, Path out, int cols) {
+    writePng(gridImage(s, cols), out);
+  }
+
+  /** Writes {@code img} as a PNG file, atomically. */
+  public static void writePng(BufferedImage img, Path out) {
+    AtomicFiles.writeStream(
+        out,
+        stream -> {
+          if (!ImageIO.write(img, "png", stream)) throw new IOException("no PNG writer");
+        });
+  }
+
+  /** The grid of {@link #writeGrid} as an image. */
+  public static BufferedImage gridImage(SampleSet s, int cols) {
     byte[] px = s.toUint8Nhwc();
     int rows = (s.count() + cols - 1) / cols;
     int scale = Math.max(1, 64 / s.h()), cell = s.h() * scale + 2;
@@ -83,11 +97,7 @@ public final class SampleExport {
         }
       }
     }
-    AtomicFiles.writeStream(
-        out,
-        stream -> {
-          if (!ImageIO.write(img, "png", stream)) throw new IOException("no PNG writer");
-        });
+    return img;
   }
 
   private static String stripExtension(String n) {

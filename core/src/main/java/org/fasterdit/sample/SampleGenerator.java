@@ -33,16 +33,26 @@ public final class SampleGenerator {
    */
   public SampleSet generate(SampleSpec spec, IntConsumer onBatch) {
     var mc = model.config();
-    int c = mc.inChannels(), s = mc.inputSize(), per = c * s * s;
     if (spec.fixedClass() >= mc.numClasses()) {
       throw new IllegalArgumentException(
           "--class " + spec.fixedClass() + " but the model has " + mc.numClasses() + " classes");
     }
-    float[] all = new float[Math.multiplyExact(spec.count(), per)];
     long[] labels = new long[spec.count()];
     HostRandom labelRng = HostRandom.forStep(spec.seed(), 0, 7, 0);
     for (int i = 0; i < labels.length; i++)
       labels[i] = spec.fixedClass() >= 0 ? spec.fixedClass() : labelRng.nextInt(mc.numClasses());
+    return generate(spec, labels, onBatch);
+  }
+
+  /** As {@link #generate(SampleSpec, IntConsumer)} with the given label of each sample. */
+  public SampleSet generate(SampleSpec spec, long[] labels, IntConsumer onBatch) {
+    var mc = model.config();
+    int c = mc.inChannels(), s = mc.inputSize(), per = c * s * s;
+    if (labels.length != spec.count()) {
+      throw new IllegalArgumentException(
+          labels.length + " labels for " + spec.count() + " samples");
+    }
+    float[] all = new float[Math.multiplyExact(spec.count(), per)];
     Device d = model.device();
     for (int from = 0; from < spec.count(); from += spec.batch()) {
       int n = Math.min(spec.batch(), spec.count() - from);

@@ -67,6 +67,10 @@ public final class AdamW {
     this.lr = lr;
   }
 
+  public double lr() {
+    return lr;
+  }
+
   public long stepCount() {
     return step;
   }

@@ -78,6 +78,7 @@ public final class ConfigResolver {
     d.put(
         "workers",
         "auto"); // threads a micro-batch is split over; auto = the BLAS threads on CPU, 1 on CUDA
+    d.put("sample-every", "0"); // a fixed-seed, fixed-label EMA sample grid every N steps; 0 = off
     d.put("results", "results");
     d.put("run-name", "");
     d.put(

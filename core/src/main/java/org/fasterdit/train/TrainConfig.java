@@ -85,7 +85,26 @@ public record TrainConfig(
     check(
         w.equals("auto") || parsesAsPositiveInt(w),
         "workers must be 'auto' or an integer >= 1, got '" + w + "'");
+    check(
+        parsesAsNonNegativeLong(raw.getOrDefault("sample-every", "0")),
+        "sample-every must be an integer >= 0 (0 = off), got '" + raw.get("sample-every") + "'");
     raw = Map.copyOf(raw);
+  }
+
+  private static boolean parsesAsNonNegativeLong(String s) {
+    try {
+      return Long.parseLong(s.trim()) >= 0;
+    } catch (NumberFormatException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Steps between the sample grids a run draws from its EMA weights ({@code sample-every}); 0 =
+   * none.
+   */
+  public long sampleEvery() {
+    return Long.parseLong(raw.getOrDefault("sample-every", "0").trim());
   }
 
   private static boolean parsesAsPositiveInt(String s) {

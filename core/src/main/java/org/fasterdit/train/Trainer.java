@@ -360,6 +360,11 @@ public final class Trainer implements AutoCloseable {
     return phases;
   }
 
+  /** The learning rate of the next step. */
+  public double lr() {
+    return opt.lr();
+  }
+
   public long skippedSteps() {
     return skippedTotal;
   }

@@ -8,6 +8,8 @@ import java.util.Locale;
 import java.util.Map;
 import org.fasterdit.data.Dataset;
 import org.fasterdit.data.Datasets;
+import org.fasterdit.sample.TrainingSamples;
+import org.fasterdit.tracking.TensorBoardEvents;
 
 /**
  * A whole training job as the CLI runs it: run folder, resolved config, data, trainer, progress,
@@ -118,7 +120,10 @@ public final class TrainingRun {
     double rss100 = Double.NaN, rss1000 = Double.NaN, lastLoss = Double.NaN;
     Path last = null;
     long t0 = System.nanoTime(), windowStart = t0, windowStep = start;
-    MetricsLog metrics = rank0 ? new MetricsLog(run.metrics(), start) : null;
+    MetricsLog metrics =
+        rank0 ? new MetricsLog(run.metrics(), start, TensorBoardEvents.create(run.root())) : null;
+    if (rank0 && start > 0) metrics.restartedAt(start);
+    LogWindow window = new LogWindow();
     ProgressSink.Factory sinks =
         rank0 ? reporting.progress() : (task, from, total, out) -> (step, message, logLine) -> {};
     try (ProgressSink progress = sinks.open("train", start, cfg.steps(), log)) {
@@ -126,6 +131,7 @@ public final class TrainingRun {
         StepResult r = trainer.step();
         long s = r.step();
         lastLoss = r.loss();
+        window.add(r);
         if (r.skipped() && rank0)
           log.printf(
               Locale.ROOT,
@@ -144,18 +150,25 @@ public final class TrainingRun {
           windowStep = s;
           Map<String, Object> row = new LinkedHashMap<>();
           row.put("step", s);
-          row.put("loss", r.loss());
-          r.terms().forEach(row::put);
-          row.put("grad_norm", r.gradNorm());
+          window.drainInto(row, r);
+          row.put("lr", trainer.lr());
           row.put("it_per_s", itPerS);
           row.put("img_per_s", itPerS * cfg.batch());
           row.put("rss_mb", ProcessMemory.rssMb());
           row.put("skipped_total", trainer.skippedSteps());
           row.put("elapsed_s", (now - t0) / 1e9);
+          row.put("wall_time", System.currentTimeMillis() / 1000.0);
           metrics.log(row);
-          progress.update(s, message(r, itPerS, cfg.batch()), true);
+          progress.update(s, message(row, r.terms().keySet(), itPerS, cfg.batch()), true);
         } else {
-          progress.update(s, message(r, Double.NaN, cfg.batch()), false);
+          progress.update(s, message(r), false);
+        }
+        if (rank0 && cfg.sampleEvery() > 0 && s % cfg.sampleEvery() == 0) {
+          TrainingSamples.Drawn d =
+              TrainingSamples.draw(trainer.emaModel(), cfg, trainer.modulation());
+          Path file = TrainingSamples.write(d, run.root(), s);
+          if (d.grid() != null) metrics.image(s, "samples", d.grid());
+          log.printf(Locale.ROOT, "step %d: EMA samples %s%n", s, file);
         }
         if (cfg.ckptEvery() > 0 && s % cfg.ckptEvery() == 0 && s < cfg.steps() && rank0) {
           last = Checkpoint.fileFor(run.checkpoints(), s);
@@ -206,11 +219,19 @@ public final class TrainingRun {
         trainer.skippedSteps());
   }
 
-  private static String message(StepResult r, double itPerS, int batch) {
+  /** The progress text between logging steps: the last step's loss terms. */
+  private static String message(StepResult r) {
     StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "loss %.4f", r.loss()));
     r.terms().forEach((k, v) -> b.append(String.format(Locale.ROOT, " %s %.4f", k, v)));
-    if (!Double.isNaN(itPerS))
-      b.append(String.format(Locale.ROOT, "  %.2f it/s %.1f img/s", itPerS, itPerS * batch));
+    return b.toString();
+  }
+
+  /** At a logging step: the window's mean loss terms (as logged) and its rates. */
+  private static String message(
+      Map<String, Object> row, Iterable<String> terms, double itPerS, int batch) {
+    StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "loss %.4f", row.get("loss")));
+    for (String k : terms) b.append(String.format(Locale.ROOT, " %s %.4f", k, row.get(k)));
+    b.append(String.format(Locale.ROOT, "  %.2f it/s %.1f img/s", itPerS, itPerS * batch));
     return b.toString();
   }
 }

@@ -21,10 +21,17 @@ import org.fasterdit.train.Trainer;
 
 /**
  * The Java example shown in the README; ReadmeExampleTest checks the README still shows exactly
- * this code.
+ * this code. ci/library-check also builds it as a separate Maven project against the published
+ * artifacts and runs {@link #main}.
  */
 public final class ReadmeExample {
   private ReadmeExample() {}
+
+  public static void main(String[] args) {
+    double loss = run(Path.of(args.length > 0 ? args[0] : "readme-example.safetensors"));
+    System.out.printf("README example: final loss %.4f%n", loss);
+    if (!(loss > 0 && Double.isFinite(loss))) System.exit(1);
+  }
 
   public static double run(Path checkpoint) {
     // README:begin
