@@ -55,6 +55,9 @@ class VaeParityTest {
       assertEquals(c.get("norm_num_groups").asInt(), cfg.normGroups());
       assertEquals(c.get("scaling_factor").asDouble(), cfg.scalingFactor(), 0);
       assertEquals(4, r.errors().size());
+      System.out.printf(
+          "vae parity %s: %s max_abs_err=%.3e%n",
+          c.get("name").asText(), r.errors(), r.maxAbsErr());
       assertTrue(r.maxAbsErr() <= TOL, c.get("name") + ": " + r.errors());
 
       Posterior p = vae.encode(Tensors.copyOf(npz.get("x")));
