@@ -9,6 +9,7 @@ import java.util.concurrent.Callable;
 import org.fasterdit.train.Checkpoint;
 import org.fasterdit.train.ConfigResolver;
 import org.fasterdit.train.GradientSync;
+import org.fasterdit.train.Preemption;
 import org.fasterdit.train.TrainConfig;
 import org.fasterdit.train.TrainingRun;
 import picocli.CommandLine.Command;
@@ -70,8 +71,8 @@ public final class TrainCommand implements Callable<Integer> {
     }
     cfg = DistributedSetup.forThisRank(cfg, System.getenv());
     try (GradientSync sync = DistributedSetup.fromEnvironment(cfg)) {
-      TrainingRun.run(cfg, resume, sync, System.out, CliReporting.INSTANCE);
+      TrainingRun.Result r = TrainingRun.run(cfg, resume, sync, System.out, CliReporting.INSTANCE);
+      return r.preempted() ? Preemption.EXIT_CODE : 0;
     }
-    return 0;
   }
 }

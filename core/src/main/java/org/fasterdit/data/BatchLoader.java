@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
 public final class BatchLoader implements AutoCloseable {
   private final Dataset data;
   private final int globalBatch, localBatch, rank;
-  private final long seed;
+  private final long seed, startStep, startPosition;
   private final boolean flip;
   private final BlockingQueue<Object> queue;
   private final Thread worker;
@@ -29,6 +29,24 @@ public final class BatchLoader implements AutoCloseable {
       long seed,
       boolean flip,
       long startStep,
+      int prefetch) {
+    this(data, globalBatch, rank, world, seed, flip, startStep, startStep * globalBatch, prefetch);
+  }
+
+  /**
+   * @param startPosition where in the epoch order step {@code startStep} begins: {@code startStep x
+   *     globalBatch} for a run that always had this batch, the saved data position for one that
+   *     resumes with another batch
+   */
+  public BatchLoader(
+      Dataset data,
+      int globalBatch,
+      int rank,
+      int world,
+      long seed,
+      boolean flip,
+      long startStep,
+      long startPosition,
       int prefetch) {
     if (globalBatch < 1)
       throw new IllegalArgumentException("batch size must be >= 1, got " + globalBatch);
@@ -45,6 +63,8 @@ public final class BatchLoader implements AutoCloseable {
     this.seed = seed;
     this.flip = flip && data.supportsFlip();
     this.nextStep = startStep;
+    this.startStep = startStep;
+    this.startPosition = startPosition;
     this.queue = new ArrayBlockingQueue<>(Math.max(1, prefetch));
     this.worker =
         Thread.ofPlatform().daemon().name("fasterdit-prefetch").start(() -> produce(startStep));
@@ -73,7 +93,7 @@ public final class BatchLoader implements AutoCloseable {
     float[] x = new float[localBatch * per];
     long[] y = new long[localBatch];
     long[] pos = new long[localBatch];
-    long first = step * globalBatch + (long) rank * localBatch;
+    long first = startPosition + (step - startStep) * globalBatch + (long) rank * localBatch;
     int[] idx = new int[localBatch];
     boolean[] flips = new boolean[localBatch];
     for (int i = 0; i < localBatch; i++) {

@@ -28,9 +28,14 @@ import org.fasterdit.train.GradientSync;
  * packed into ~25 MB buckets, all-reduced (sum) and divided by the world size; parameters are
  * broadcast from rank 0 at the start. Every blocking call is bounded by the job's timeout
  * (natively, and by a watchdog as a backstop), and a failure names the rank, the operation and the
- * likely cause instead of hanging. After a failure the process group is considered broken and is
- * not torn down natively: its destructor could block on the dead peer, and the process is about to
- * exit anyway.
+ * likely cause instead of hanging.
+ *
+ * <p>Native lifetimes: the Java backend handle is the only owner of the process group, and the
+ * group the only owner of its store ({@code Rendezvous.handOver}). {@link #close} frees both at a
+ * known moment, so a JVM can train, close and join a new job (library use, sweeps); nothing is left
+ * for the garbage collector to free later. After a failure the group is considered broken and is
+ * deliberately kept (reachable, so never collected) until the process exits: its destructor could
+ * block on the dead peer.
  */
 public final class C10dGradientSync implements GradientSync {
   private final DistEnv env;
@@ -235,11 +240,16 @@ public final class C10dGradientSync implements GradientSync {
     if (closed) return;
     closed = true;
     watchdog.close();
-    // The native group and store are left to the process exit, healthy or not: destroying them
-    // explicitly once
-    // corrupted the native heap of a rank at the end of an otherwise successful run ("corrupted
-    // double-linked list").
+    if (broken) {
+      KEPT_UNTIL_EXIT.add(backend);
+      return;
+    }
+    backend.close(); // our only reference to the group; the group holds the store
   }
+
+  /** Broken groups, kept reachable so that no collector thread runs their destructors. */
+  private static final List<Backend> KEPT_UNTIL_EXIT =
+      java.util.Collections.synchronizedList(new ArrayList<>());
 
   /** A float64 tensor on the backend's device holding {@code values}. */
   private Tensor doubles(double[] values) {

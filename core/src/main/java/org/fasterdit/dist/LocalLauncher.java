@@ -12,7 +12,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.fasterdit.train.Preemption;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /**
  * Starts the processes of one node of a data-parallel job, torchrun style: each gets RANK =
@@ -43,6 +48,7 @@ public final class LocalLauncher {
   }
 
   private static final long STOP_GRACE_S = 10;
+  private static final Signal TERM = new Signal("TERM");
 
   private final Spec spec;
   private final PrintStream out, err;
@@ -59,12 +65,22 @@ public final class LocalLauncher {
   public int run(List<String> command) throws InterruptedException {
     int port = spec.masterPort() > 0 ? spec.masterPort() : freePort();
     int world = spec.nnodes() * spec.nproc();
-    List<Process> procs = new ArrayList<>();
+    List<Process> procs = new CopyOnWriteArrayList<>(); // the signal handler reads it too
     List<Thread> pumps = new ArrayList<>();
     Thread hook =
         Thread.ofPlatform()
             .unstarted(() -> procs.forEach(Process::destroy)); // Ctrl-C stops the ranks too
     Runtime.getRuntime().addShutdownHook(hook);
+    // SIGTERM (a preempting scheduler) goes to every rank and the launcher keeps waiting: the ranks
+    // agree on a step, rank 0 checkpoints, and all exit with Preemption.EXIT_CODE.
+    AtomicBoolean terminating = new AtomicBoolean();
+    SignalHandler previous =
+        Signal.handle(
+            TERM,
+            s -> {
+              terminating.set(true);
+              procs.forEach(Process::destroy);
+            });
     try {
       for (int local = 0; local < spec.nproc(); local++) {
         int rank = spec.nodeRank() * spec.nproc() + local;
@@ -85,6 +101,7 @@ public final class LocalLauncher {
           return 1;
         }
         procs.add(p);
+        if (terminating.get()) p.destroy(); // the signal came while the ranks were starting
         pumps.add(pump(p.getInputStream(), out, rank));
         pumps.add(pump(p.getErrorStream(), err, rank));
       }
@@ -92,6 +109,7 @@ public final class LocalLauncher {
       for (Thread t : pumps) t.join(5000);
       return code;
     } finally {
+      Signal.handle(TERM, previous);
       try {
         Runtime.getRuntime().removeShutdownHook(hook);
       } catch (IllegalStateException e) {
@@ -131,11 +149,16 @@ public final class LocalLauncher {
     }
   }
 
-  /** Waits until all exit 0 (returns 0) or one fails (stops the rest, returns its code). */
+  /**
+   * Waits until all exit 0 (returns 0) or one fails (stops the rest, returns its code). A rank that
+   * was preempted ({@link Preemption#EXIT_CODE}) is no failure: its peers are stopping at the same
+   * step and rank 0 may still be writing the checkpoint, so they are left to finish; the job then
+   * returns that code.
+   */
   private int waitForAll(List<Process> procs) throws InterruptedException {
     int base = spec.nodeRank() * spec.nproc();
     while (true) {
-      boolean allDone = true;
+      boolean allDone = true, preempted = false;
       for (int i = 0; i < procs.size(); i++) {
         Process p = procs.get(i);
         if (p.isAlive()) {
@@ -143,7 +166,9 @@ public final class LocalLauncher {
           continue;
         }
         int code = p.exitValue();
-        if (code != 0) {
+        if (code == Preemption.EXIT_CODE) {
+          preempted = true;
+        } else if (code != 0) {
           int running = (int) procs.stream().filter(Process::isAlive).count();
           err.printf(
               Locale.ROOT,
@@ -156,7 +181,7 @@ public final class LocalLauncher {
           return code > 0 && code < 256 ? code : 1;
         }
       }
-      if (allDone) return 0;
+      if (allDone) return preempted ? Preemption.EXIT_CODE : 0;
       Thread.sleep(100);
     }
   }

@@ -24,8 +24,11 @@ import org.bytedeco.pytorch.TCPStoreOptions;
  * (see shared/docs/libtorch-java-notes.md).
  */
 final class Rendezvous {
-  /** The store and backend of a joined job; the store must stay alive as long as the backend. */
-  record Joined(TCPStore store, Backend backend, String backendName) {}
+  /**
+   * The backend of a joined job. It owns the store (see {@link #handOver}): closing the backend's
+   * Java handle frees the group, and the group frees the store.
+   */
+  record Joined(Backend backend, String backendName) {}
 
   private Rendezvous() {}
 
@@ -80,6 +83,7 @@ final class Rendezvous {
           e);
     }
     Backend backend;
+    handOver(store);
     try (var a = watchdog.arm("waiting for all " + env.worldSize() + " ranks to join")) {
       backend =
           name.equals("nccl")
@@ -102,7 +106,22 @@ final class Rendezvous {
               + C10dErrors.firstLine(e),
           e);
     }
-    return new Joined(store, backend, name);
+    return new Joined(backend, name);
+  }
+
+  /**
+   * Gives the store's ownership to the group about to be built from it. {@code new TCPStore} is a
+   * plain C++ {@code new} owned by its Java handle, but the group constructors take a {@code
+   * c10::intrusive_ptr<Store>}, and JavaCPP makes one by stealing the raw pointer: from then on the
+   * group's reference count frees the store (when the group dies, or at once if its constructor
+   * throws). Left as it was, the Java handle would free it a second time, when closed or collected:
+   * the "corrupted double-linked list" once seen at teardown. So the handle gives up ownership
+   * first: off the collector's list ({@code deallocate(false)}) and with a reference no scope will
+   * release.
+   */
+  private static void handOver(TCPStore store) {
+    store.retainReference();
+    store.deallocate(false);
   }
 
   /**

@@ -54,6 +54,7 @@ public final class Trainer implements AutoCloseable {
   private final TensorVector trainableVector;
   private BatchLoader loader;
   private long step;
+  private long dataPosition; // epoch-order position where the next step's global batch begins
   private int badInARow;
   private long skippedTotal;
   private final StepPhases phases = new StepPhases();
@@ -136,7 +137,7 @@ public final class Trainer implements AutoCloseable {
     this.ema = new Ema(model, cfg.emaDecay());
     this.opt =
         new AdamW(named, cfg.lr(), cfg.beta1(), cfg.beta2(), cfg.adamEps(), cfg.weightDecay());
-    this.scaler = new LossScaler(cfg.precision() == Precision.FP16);
+    this.scaler = new LossScaler(cfg.precision() == Precision.FP16, cfg.nanPatience());
     this.parallel = workers > 1 ? new ParallelMicroBatch(workers) : null;
   }
 
@@ -159,6 +160,7 @@ public final class Trainer implements AutoCloseable {
               cfg.seed(),
               cfg.flip(),
               step,
+              dataPosition,
               cfg.prefetch());
     }
     return loader;
@@ -168,9 +170,17 @@ public final class Trainer implements AutoCloseable {
   public StepResult step() {
     phases.start();
     HostBatch batch = loader().next();
-    if (batch.step() != step)
+    long expected = dataPosition + (long) sync.rank() * (cfg.batch() / sync.worldSize());
+    if (batch.step() != step || batch.positions()[0] != expected)
       throw new IllegalStateException(
-          "data loader at step " + batch.step() + ", trainer at " + step);
+          "data loader at step "
+              + batch.step()
+              + " position "
+              + batch.positions()[0]
+              + ", trainer at step "
+              + step
+              + " position "
+              + expected);
     phases.end(StepPhases.Phase.DATA);
     try (var scope = NativeScope.open()) {
       opt.zeroGrad();
@@ -239,6 +249,7 @@ public final class Trainer implements AutoCloseable {
                   + "); lower the lr, enable grad-clip or use fp32");
         }
         step++;
+        dataPosition += cfg.batch();
         return new StepResult(
             step,
             loss,
@@ -253,6 +264,7 @@ public final class Trainer implements AutoCloseable {
       ema.update();
       phases.end(StepPhases.Phase.EMA);
       step++;
+      dataPosition += cfg.batch();
       return new StepResult(step, loss, terms, norm, false, null);
     }
   }
@@ -302,7 +314,7 @@ public final class Trainer implements AutoCloseable {
         new Checkpoint.Meta(
             step,
             opt.stepCount(),
-            step * cfg.batch(),
+            dataPosition,
             model.config(),
             stats,
             cfg.asMap(),
@@ -314,11 +326,18 @@ public final class Trainer implements AutoCloseable {
 
   /**
    * Restores model, EMA, optimizer, step and data position from a checkpoint written by {@link
-   * #save}.
+   * #save}. Refuses a run whose seed, data or model differ from the checkpoint's, naming the key
+   * ({@link ResumeCompatibility}).
+   *
+   * @return notes for the log (e.g. that the global batch changed and where the data continue)
    */
-  public void resume(Path file) {
+  public List<String> resume(Path file) {
     try (Arena arena = Arena.ofConfined()) {
       Checkpoint.Loaded c = Checkpoint.read(file, arena);
+      List<String> notes =
+          new ArrayList<>(
+              ResumeCompatibility.check(file.toString(), c.meta().config(), cfg.asMap()));
+      checkDataPosition(c.meta().dataPosition(), c.meta().step(), file.toString());
       if (!c.meta().model().equals(model.config())) {
         throw new IllegalArgumentException(
             file
@@ -333,6 +352,8 @@ public final class Trainer implements AutoCloseable {
         opt.load(views(c.group("opt")), c.meta().optimizerSteps());
       }
       step = c.meta().step();
+      dataPosition = c.meta().dataPosition();
+      notes.replaceAll(n -> n + "; data position " + dataPosition);
       scaler.restore(c.meta().lossScale());
       // the run keeps the statistics it started with, even if the data were re-measured differently
       // now
@@ -342,7 +363,28 @@ public final class Trainer implements AutoCloseable {
         loader.close();
         loader = null;
       }
+      return notes;
     }
+  }
+
+  /**
+   * A saved data position must be possible: not negative, and at least one sample per step taken.
+   */
+  static void checkDataPosition(long position, long step, String file) {
+    if (position < 0 || position < step) {
+      throw new IllegalArgumentException(
+          file
+              + ": checkpoint metadata is damaged: data position "
+              + position
+              + " is impossible after "
+              + step
+              + " steps");
+    }
+  }
+
+  /** Where in the epoch order the next step's global batch begins (saved in checkpoints). */
+  public long dataPosition() {
+    return dataPosition;
   }
 
   private static Map<String, Tensor> views(Map<String, HostTensor> host) {

@@ -41,7 +41,8 @@ public final class TrainingRun {
       double seconds,
       double rssAt100Mb,
       double rssAt1000Mb,
-      long skipped) {}
+      long skipped,
+      boolean preempted) {}
 
   private TrainingRun() {}
 
@@ -77,11 +78,14 @@ public final class TrainingRun {
                   (cfg.runName().isBlank() ? cfg.modelTag() + "-" + cfg.preset() : cfg.runName()));
       run.writeConfig(cfg.asMap());
     }
-    try (Trainer trainer = Trainer.create(cfg, data, sync)) {
+    try (Preemption preemption = Preemption.onSigterm();
+        Trainer trainer = Trainer.create(cfg, data, sync)) {
       if (ckptFile != null) {
-        trainer.resume(ckptFile);
-        if (rank0)
+        List<String> notes = trainer.resume(ckptFile);
+        if (rank0) {
           log.printf(Locale.ROOT, "resumed from %s at step %d%n", ckptFile, trainer.stepCount());
+          notes.forEach(log::println);
+        }
       } else if (cfg.initFrom() != null) {
         // every rank loads the same file, so no broadcast is needed
         String what = FineTuneStart.apply(trainer, cfg.initFrom(), cfg.resetClasses());
@@ -104,7 +108,7 @@ public final class TrainingRun {
             cfg.stdMode().name().toLowerCase(Locale.ROOT),
             trainer.modulation().modulatedStd());
       }
-      return loop(cfg, trainer, run, sync, log, reporting);
+      return loop(cfg, trainer, run, sync, log, reporting, preemption);
     }
   }
 
@@ -114,8 +118,10 @@ public final class TrainingRun {
       RunDirectory run,
       GradientSync sync,
       PrintStream log,
-      Reporting reporting) {
+      Reporting reporting,
+      Preemption preemption) {
     boolean rank0 = run != null;
+    boolean preempted = false;
     long start = trainer.stepCount();
     double rss100 = Double.NaN, rss1000 = Double.NaN, lastLoss = Double.NaN;
     Path last = null;
@@ -128,6 +134,10 @@ public final class TrainingRun {
         rank0 ? reporting.progress() : (task, from, total, out) -> (step, message, logLine) -> {};
     try (ProgressSink progress = sinks.open("train", start, cfg.steps(), log)) {
       while (trainer.stepCount() < cfg.steps()) {
+        if (stopRequested(preemption, sync)) {
+          preempted = true;
+          break;
+        }
         StepResult r = trainer.step();
         long s = r.step();
         lastLoss = r.loss();
@@ -195,6 +205,14 @@ public final class TrainingRun {
             "RSS at step 1000: %.0f MB (%+.1f%% vs step 100)%n",
             rss1000,
             100 * (rss1000 / rss100 - 1));
+      if (preempted)
+        log.printf(
+            Locale.ROOT,
+            "preempted (SIGTERM) at step %d: checkpoint %s written; continue with --resume %s; exit code %d%n",
+            trainer.stepCount(),
+            last,
+            run.root(),
+            Preemption.EXIT_CODE);
       log.printf(
           Locale.ROOT,
           "done: %d steps in %.1f s; checkpoint %s%s%n",
@@ -216,7 +234,20 @@ public final class TrainingRun {
         seconds,
         rss100,
         rss1000,
-        trainer.skippedSteps());
+        trainer.skippedSteps(),
+        preempted);
+  }
+
+  /**
+   * Whether to stop before the next step: SIGTERM reached this process, or (data-parallel) any
+   * rank. The ranks agree through one tiny all-reduce, so all stop after the same step and rank 0
+   * saves while the others wait at the final barrier; a rank that stopped alone would leave its
+   * peers waiting in the next gradient all-reduce.
+   */
+  private static boolean stopRequested(Preemption preemption, GradientSync sync) {
+    double mine = preemption.requested() ? 1 : 0;
+    if (sync.worldSize() == 1) return mine > 0;
+    return sync.averageValues(new double[] {mine})[0] > 0;
   }
 
   /** The progress text between logging steps: the last step's loss terms. */

@@ -19,9 +19,10 @@ import java.util.function.Function;
  * any global outside {@link PickleAllowList} is refused before a single opcode executes. Allowed
  * callables are then mapped to Java constructors by {@link PickleCalls}.
  *
- * <p>Resource bounds: every opcode consumes at least one input byte and pushes at most one object,
- * so stack, memo and mark stack are all bounded by the input length; string and bytes lengths are
- * checked against the remaining input before allocation.
+ * <p>Resource bounds: string and bytes lengths are checked against the remaining input before
+ * allocation, and {@link PickleLimits} charges every allocation against a stated multiple of the
+ * input length and bounds the nesting depth, so a crafted pickle is refused with a {@link
+ * TensorFormatException}, never with an OutOfMemoryError or a StackOverflowError.
  */
 public final class RestrictedUnpickler {
   private final String where;
@@ -32,6 +33,8 @@ public final class RestrictedUnpickler {
   private final Deque<List<Object>> metastack = new ArrayDeque<>();
   private final Map<Long, Object> memo = new HashMap<>();
   private PickleCursor c;
+  private PickleLimits limits;
+  private int at; // offset of the opcode being executed
 
   /**
    * @param where prefix for error messages, e.g. {@code "model.pt: data.pkl"}
@@ -47,13 +50,18 @@ public final class RestrictedUnpickler {
   public Object load() {
     PickleScanner.scan(where, pickle);
     c = new PickleCursor(where, pickle);
-    while (true) {
-      int at = c.position();
-      PickleOp op = PickleOp.of(c.u1());
-      if (op == PickleOp.STOP) {
-        return pop(op, at);
+    limits = new PickleLimits(where, pickle.length);
+    try {
+      while (true) {
+        at = c.position();
+        PickleOp op = PickleOp.of(c.u1());
+        if (op == PickleOp.STOP) {
+          return pop(op, at);
+        }
+        step(op, at);
       }
-      step(op, at);
+    } catch (StackOverflowError e) { // a last resort: PickleLimits bounds the nesting it can see
+      throw fail("objects nested too deeply to handle", at);
     }
   }
 
@@ -67,6 +75,7 @@ public final class RestrictedUnpickler {
       }
       case FRAME -> c.s8(); // framing is only a buffering hint
       case MARK -> {
+        limits.charge(PickleLimits.OBJECT + PickleLimits.SLOT, at);
         metastack.push(stack);
         stack = new ArrayList<>();
       }
@@ -82,69 +91,86 @@ public final class RestrictedUnpickler {
       case NONE -> push(null);
       case NEWTRUE -> push(Boolean.TRUE);
       case NEWFALSE -> push(Boolean.FALSE);
-      case INT -> push(PickleStrings.parseInt(where, c.line()));
-      case LONG -> push(PickleStrings.parseLong(where, c.line()));
+      case INT -> pushNew(PickleStrings.parseInt(where, c.line()));
+      case LONG -> pushNew(PickleStrings.parseLong(where, c.line()));
       case BININT -> push((long) c.s4());
       case BININT1 -> push((long) c.u1());
       case BININT2 -> push((long) c.u2());
-      case LONG1 -> push(PickleLongs.decode(c.bytes(c.u1())));
-      case LONG4 -> push(PickleLongs.decode(c.bytes(c.s4())));
+      case LONG1 -> pushNew(PickleLongs.decode(c.bytes(c.u1())));
+      case LONG4 -> pushNew(PickleLongs.decode(c.bytes(c.s4())));
       case FLOAT -> push(PickleStrings.parseFloat(where, c.line()));
       case BINFLOAT -> push(Double.longBitsToDouble(c.be8()));
-      case STRING -> push(PickleStrings.unquote(where, c.line()));
-      case BINSTRING -> push(PickleStrings.utf8(where, c.bytes(c.s4())));
-      case SHORT_BINSTRING -> push(PickleStrings.utf8(where, c.bytes(c.u1())));
-      case UNICODE -> push(PickleStrings.rawUnicodeEscape(where, c.line()));
-      case BINUNICODE -> push(PickleStrings.utf8(where, c.bytes(c.u4())));
-      case SHORT_BINUNICODE -> push(PickleStrings.utf8(where, c.bytes(c.u1())));
-      case BINUNICODE8 -> push(PickleStrings.utf8(where, c.bytes(c.s8())));
-      case BINBYTES -> push(c.bytes(c.u4()));
-      case SHORT_BINBYTES -> push(c.bytes(c.u1()));
-      case BINBYTES8, BYTEARRAY8 -> push(c.bytes(c.s8()));
-      case EMPTY_DICT -> push(new LinkedHashMap<>());
-      case EMPTY_LIST -> push(new ArrayList<>());
-      case EMPTY_TUPLE -> push(new PyTuple(List.of()));
-      case EMPTY_SET -> push(new LinkedHashSet<>());
+      case STRING -> pushNew(PickleStrings.unquote(where, c.line()));
+      case BINSTRING -> pushNew(PickleStrings.utf8(where, c.bytes(c.s4())));
+      case SHORT_BINSTRING -> pushNew(PickleStrings.utf8(where, c.bytes(c.u1())));
+      case UNICODE -> pushNew(PickleStrings.rawUnicodeEscape(where, c.line()));
+      case BINUNICODE -> pushNew(PickleStrings.utf8(where, c.bytes(c.u4())));
+      case SHORT_BINUNICODE -> pushNew(PickleStrings.utf8(where, c.bytes(c.u1())));
+      case BINUNICODE8 -> pushNew(PickleStrings.utf8(where, c.bytes(c.s8())));
+      case BINBYTES -> pushNew(c.bytes(c.u4()));
+      case SHORT_BINBYTES -> pushNew(c.bytes(c.u1()));
+      case BINBYTES8, BYTEARRAY8 -> pushNew(c.bytes(c.s8()));
+      case EMPTY_DICT -> push(limits.container(new LinkedHashMap<>(), List.of(), at));
+      case EMPTY_LIST -> push(limits.container(new ArrayList<>(), List.of(), at));
+      case EMPTY_TUPLE -> push(limits.container(new PyTuple(List.of()), List.of(), at));
+      case EMPTY_SET -> push(limits.container(new LinkedHashSet<>(), List.of(), at));
       case DICT -> {
-        Map<Object, Object> d = new LinkedHashMap<>();
-        setItems(d, popMark(op, at), at);
+        List<Object> items = popMark(op, at);
+        Map<Object, Object> d = limits.container(new LinkedHashMap<>(), items, at);
+        setItems(d, items, at);
         push(d);
       }
-      case LIST -> push(new ArrayList<>(popMark(op, at)));
-      case TUPLE -> push(new PyTuple(popMark(op, at)));
-      case TUPLE1 -> push(PyTuple.of(pop(op, at)));
+      case LIST -> {
+        List<Object> items = popMark(op, at);
+        push(limits.container(new ArrayList<>(items), items, at));
+      }
+      case TUPLE -> {
+        List<Object> items = popMark(op, at);
+        push(limits.container(new PyTuple(items), items, at));
+      }
+      case TUPLE1 -> pushTuple(java.util.Arrays.asList(pop(op, at)));
       case TUPLE2 -> {
         Object b = pop(op, at);
         Object a = pop(op, at);
-        push(PyTuple.of(a, b));
+        pushTuple(java.util.Arrays.asList(a, b));
       }
       case TUPLE3 -> {
         Object c3 = pop(op, at);
         Object b = pop(op, at);
         Object a = pop(op, at);
-        push(PyTuple.of(a, b, c3));
+        pushTuple(java.util.Arrays.asList(a, b, c3));
       }
       case FROZENSET -> {
+        List<Object> items = popMark(op, at);
         Set<Object> s = new LinkedHashSet<>();
-        addItems(s, popMark(op, at), at);
-        push(Collections.unmodifiableSet(s));
+        addItems(s, items, at);
+        push(limits.container(Collections.unmodifiableSet(s), items, at));
       }
       case SETITEM -> {
         Object v = pop(op, at);
         Object k = pop(op, at);
-        setItems(asDict(peek(op, at), op, at), pair(k, v), at);
+        Map<Object, Object> d = asDict(peek(op, at), op, at);
+        setItems(d, pair(k, v), at);
+        limits.added(d, k, at);
+        limits.added(d, v, at);
       }
       case SETITEMS -> {
         List<Object> items = popMark(op, at);
-        setItems(asDict(peek(op, at), op, at), items, at);
+        Map<Object, Object> d = asDict(peek(op, at), op, at);
+        setItems(d, items, at);
+        for (Object o : items) limits.added(d, o, at);
       }
       case APPEND -> {
         Object v = pop(op, at);
-        asList(peek(op, at), op, at).add(v);
+        List<Object> l = asList(peek(op, at), op, at);
+        l.add(v);
+        limits.added(l, v, at);
       }
       case APPENDS -> {
         List<Object> items = popMark(op, at);
-        asList(peek(op, at), op, at).addAll(items);
+        List<Object> l = asList(peek(op, at), op, at);
+        l.addAll(items);
+        for (Object o : items) limits.added(l, o, at);
       }
       case ADDITEMS -> {
         List<Object> items = popMark(op, at);
@@ -154,11 +180,12 @@ public final class RestrictedUnpickler {
         @SuppressWarnings("unchecked")
         Set<Object> s = (Set<Object>) set;
         addItems(s, items, at);
+        for (Object o : items) limits.added(set, o, at);
       }
-      case PUT -> memo.put(PickleStrings.parseMemoIndex(c, c.line()), peek(op, at));
-      case BINPUT -> memo.put((long) c.u1(), peek(op, at));
-      case LONG_BINPUT -> memo.put(c.u4(), peek(op, at));
-      case MEMOIZE -> memo.put((long) memo.size(), peek(op, at));
+      case PUT -> memoPut(PickleStrings.parseMemoIndex(c, c.line()), peek(op, at));
+      case BINPUT -> memoPut((long) c.u1(), peek(op, at));
+      case LONG_BINPUT -> memoPut(c.u4(), peek(op, at));
+      case MEMOIZE -> memoPut((long) memo.size(), peek(op, at));
       case GET -> push(memoGet(PickleStrings.parseMemoIndex(c, c.line()), at));
       case BINGET -> push(memoGet(c.u1(), at));
       case LONG_BINGET -> push(memoGet(c.u4(), at));
@@ -178,12 +205,16 @@ public final class RestrictedUnpickler {
       case REDUCE -> {
         Object args = pop(op, at);
         Object func = pop(op, at);
-        push(PickleCalls.call(where, callable(func, op, at), tuple(args, op, at)));
+        PyTuple a = tuple(args, op, at);
+        push(limits.container(PickleCalls.call(where, callable(func, op, at), a), a.items(), at));
       }
       case NEWOBJ -> {
         Object args = pop(op, at);
         Object cls = pop(op, at);
-        push(PickleCalls.newObject(where, callable(cls, op, at), tuple(args, op, at), Map.of()));
+        PyTuple a = tuple(args, op, at);
+        push(
+            limits.container(
+                PickleCalls.newObject(where, callable(cls, op, at), a, Map.of()), a.items(), at));
       }
       case NEWOBJ_EX -> {
         Object kwargs = pop(op, at);
@@ -192,11 +223,16 @@ public final class RestrictedUnpickler {
         if (!(kwargs instanceof Map<?, ?> kw)) {
           throw fail("NEWOBJ_EX kwargs is not a dict", at);
         }
-        push(PickleCalls.newObject(where, callable(cls, op, at), tuple(args, op, at), kw));
+        PyTuple a = tuple(args, op, at);
+        push(
+            limits.container(
+                PickleCalls.newObject(where, callable(cls, op, at), a, kw), a.items(), at));
       }
       case BUILD -> {
         Object state = pop(op, at);
-        PickleCalls.build(where, peek(op, at), state);
+        Object target = peek(op, at);
+        PickleCalls.build(where, target, state);
+        limits.added(target, state, at);
       }
       case BINPERSID -> push(persistentLoad.apply(pop(op, at)));
       case PERSID -> push(persistentLoad.apply(PickleStrings.utf8(where, c.line())));
@@ -271,7 +307,30 @@ public final class RestrictedUnpickler {
   }
 
   private void push(Object o) {
+    limits.charge(PickleLimits.SLOT, at);
     stack.add(o);
+  }
+
+  /** Pushes a value just read from the input, accounting for its own size. */
+  private void pushNew(Object o) {
+    long n =
+        switch (o) {
+          case String str -> str.length();
+          case byte[] b -> b.length;
+          case java.math.BigInteger big -> big.bitLength() / 8;
+          default -> 0;
+        };
+    limits.chargeArray(n, at);
+    push(o);
+  }
+
+  private void pushTuple(List<Object> items) {
+    push(limits.container(new PyTuple(items), items, at));
+  }
+
+  private void memoPut(long key, Object value) {
+    limits.charge(PickleLimits.MEMO_ENTRY, at);
+    memo.put(key, value);
   }
 
   private Object pop(PickleOp op, int at) {

@@ -128,7 +128,11 @@ public final class TorchCheckpoint {
               + " bytes but its entry holds "
               + e.uncompressedSize());
     }
-    MemorySegment data = zip.read(e, e.uncompressedSize()).asSlice(0, bytes);
+    MemorySegment whole = zip.read(e, e.uncompressedSize());
+    // inflated entries were checked while inflating; a stored one is checked here, once per
+    // storage: a flipped weight bit would otherwise load silently (CRC32 runs at GB/s)
+    if (e.isStored()) zip.checkCrc(e, whole);
+    MemorySegment data = whole.asSlice(0, bytes);
     if (big && dtype.byteSize() > 1) {
       MemorySegment copy = Segments.allocate(bytes);
       MemorySegment.copy(data, 0, copy, 0, bytes);
