@@ -65,6 +65,9 @@ public final class ConfigResolver {
     d.put("weight-decay", "0"); // the DiT recipe uses none
     d.put("grad-clip", "1.0"); // guards long bf16 runs against the NaNs the authors reported
     d.put("ema-decay", "0.9999");
+    d.put(
+        "ema-warmup",
+        "true"); // decay min(ema-decay, (1+n)/(10+n)): EMA weights good at any run length
     d.put("class-dropout", "0.1"); // enables classifier-free guidance
     d.put("flip", "true");
     d.put("precision", "fp32");

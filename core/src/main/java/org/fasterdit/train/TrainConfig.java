@@ -88,7 +88,19 @@ public record TrainConfig(
     check(
         parsesAsNonNegativeLong(raw.getOrDefault("sample-every", "0")),
         "sample-every must be an integer >= 0 (0 = off), got '" + raw.get("sample-every") + "'");
+    String warm = raw.getOrDefault("ema-warmup", "true").trim();
+    check(
+        warm.equals("true") || warm.equals("false"),
+        "ema-warmup must be true or false, got '" + warm + "'");
     raw = Map.copyOf(raw);
+  }
+
+  /**
+   * Whether the EMA decay warms up as min(ema-decay, (1 + n) / (10 + n)) ({@code ema-warmup} key,
+   * see {@link Ema}). Checkpoints written before the key existed resolve to the default, true.
+   */
+  public boolean emaWarmup() {
+    return raw.getOrDefault("ema-warmup", "true").trim().equals("true");
   }
 
   private static boolean parsesAsNonNegativeLong(String s) {

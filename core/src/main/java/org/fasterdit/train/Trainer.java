@@ -134,7 +134,7 @@ public final class Trainer implements AutoCloseable {
     trainable.addAll(named.values());
     trainableVector = new TensorVector(trainable.toArray(new Tensor[0]));
     sync.broadcastParameters(new ArrayList<>(model.stateDict().values()));
-    this.ema = new Ema(model, cfg.emaDecay());
+    this.ema = new Ema(model, cfg.emaDecay(), cfg.emaWarmup());
     this.opt =
         new AdamW(named, cfg.lr(), cfg.beta1(), cfg.beta2(), cfg.adamEps(), cfg.weightDecay());
     this.scaler = new LossScaler(cfg.precision() == Precision.FP16, cfg.nanPatience());
@@ -261,7 +261,7 @@ public final class Trainer implements AutoCloseable {
       badInARow = 0;
       opt.step();
       phases.end(StepPhases.Phase.OPTIMIZER);
-      ema.update();
+      ema.update(opt.stepCount() - 1); // the EMA is updated exactly when the optimizer steps
       phases.end(StepPhases.Phase.EMA);
       step++;
       dataPosition += cfg.batch();
