@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
       VaeCommand.class,
       BenchCommand.class,
       PlotCsvCommand.class,
+      StudyCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

@@ -1,0 +1,112 @@
+package org.fasterdit.study;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.fasterdit.eval.Classifier;
+import org.fasterdit.eval.FeatureNet;
+import org.fasterdit.torch.Devices;
+import org.fasterdit.train.Checkpoint;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A tiny study end to end on synthetic data: every run trained and evaluated at every stage; a
+ * second invocation does nothing; a study cut short resumes to the same checkpoint and the same FD.
+ */
+class StudyRunnerTest {
+  static StudyPlan tinyStudy(Path dir) throws Exception {
+    Files.createDirectories(dir);
+    Files.writeString(
+        dir.resolve(StudyPlan.ARMS), "ddpm 0 preset=dit\nflow 0,1 preset=fasterdit\n");
+    return StudyPlan.loadOrCreate(
+        dir,
+        Map.of(
+            "train",
+            "dataset=synthetic;model=custom;depth=1;hidden=32;heads=2;patch=8;batch=8;"
+                + "stats-samples=64;log-every=1;lr=1e-3",
+            "checkpoints",
+            "2,4",
+            "samples",
+            "16",
+            "nfe",
+            "3",
+            "reference",
+            "64",
+            "safety-every",
+            "1"));
+  }
+
+  static Path classifier(Path dir) {
+    Path f = dir.resolve("classifier.safetensors");
+    try (FeatureNet net = new FeatureNet(1, 5, Devices.resolve("cpu"), 7)) {
+      Classifier.save(net, f, "synthetic", 0); // random features: enough to measure a distance
+    }
+    return f;
+  }
+
+  static Ledger run(StudyPlan plan, Path cls) {
+    try (StudyRunner r = new StudyRunner(plan, cls, new PrintStream(new ByteArrayOutputStream()))) {
+      r.run(() -> {});
+      return r.ledger();
+    }
+  }
+
+  @Test
+  void trainsEvaluatesAndResumes(@TempDir Path dir) throws Exception {
+    StudyPlan plan = tinyStudy(dir.resolve("study"));
+    Path cls = classifier(dir);
+    Ledger first = run(plan, cls);
+    assertEquals(3 * 2, first.training().size(), "3 runs x 2 stages");
+    assertEquals(3 * 2 * 2, first.evals().size(), "3 runs x 2 stages x 2 samplers");
+    assertEquals(
+        List.of("ddim", "ddpm", "euler", "heun"),
+        first.evals().stream().map(Ledger.Eval::sampler).distinct().sorted().toList());
+    for (Ledger.Eval e : first.evals()) {
+      assertTrue(Double.isFinite(e.fd()) && e.fd() >= 0, e.toString());
+      assertEquals(e.sampler().equals("heun") ? 2 : 3, e.samplerSteps(), e.toString());
+    }
+    StudyPlan.Run flow1 = plan.runs().get(2);
+    assertEquals("flow-s1", flow1.id());
+    StudyRunner probe = new StudyRunner(plan, cls, System.out);
+    Path ckDir = probe.runDir(flow1).resolve("checkpoints");
+    // the safety checkpoints between stages are gone, the stage checkpoints stay
+    assertFalse(Files.exists(Checkpoint.fileFor(ckDir, 1)));
+    assertFalse(Files.exists(Checkpoint.fileFor(ckDir, 3)));
+    byte[] want = Files.readAllBytes(Checkpoint.fileFor(ckDir, 4));
+
+    // nothing left to do: a second invocation adds nothing
+    Ledger again = run(plan, cls);
+    assertEquals(first.evals(), again.evals());
+    assertEquals(first.training(), again.training());
+
+    // cut short: the last stage of flow-s1 lost its checkpoint, samples and evaluations
+    Files.delete(Checkpoint.fileFor(ckDir, 4));
+    for (String s : List.of("euler", "heun")) Files.delete(probe.samplesFile(flow1, 4, s));
+    List<String> kept =
+        Files.readAllLines(dir.resolve("study/evals.csv")).stream()
+            .filter(l -> !(l.startsWith("flow-s1,") && l.split(",")[3].equals("4")))
+            .toList();
+    Files.write(dir.resolve("study/evals.csv"), kept);
+    Ledger resumed = run(plan, cls);
+    assertEquals(first.training().size() + 1, resumed.training().size());
+    Ledger.Training t = resumed.training().get(resumed.training().size() - 1);
+    assertEquals(2, t.from());
+    assertEquals(4, t.to());
+    assertArrayEquals(
+        want, Files.readAllBytes(Checkpoint.fileFor(ckDir, 4)), "resumed to the same checkpoint");
+    for (String s : List.of("euler", "heun")) {
+      double before = first.find("flow-s1", 4, s, 3, 16, probe.classifierId()).fd();
+      assertEquals(before, resumed.find("flow-s1", 4, s, 3, 16, probe.classifierId()).fd(), 1e-4);
+    }
+    probe.close();
+  }
+}
