@@ -36,4 +36,7 @@ run() {
 # the study's FDs are measured with one pinned classifier (its hash is in every evals.csv row)
 [[ -f $CLS ]] || run train-classifier --dataset fashion-mnist --epochs 2 --out "$CLS"
 echo "study: $DIR (code $REV), started $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg)"
+# the ablation's arms first, then the knob search (every other arm in arms.txt)
+MAIN=${MAIN_ARMS:-dit,sit,sit-lognorm,sit-lognorm-std,fasterdit}
+run study run --dir "$DIR" --arms "$MAIN" "$@"
 run study run --dir "$DIR" "$@"

@@ -129,6 +129,12 @@ public final class StudyCommand {
     List<String> set = List.of();
 
     @Option(
+        names = "--arms",
+        split = ",",
+        description = "only these arms (default: all), e.g. the main ones before the knob search")
+    java.util.Set<String> arms;
+
+    @Option(
         names = "--doc",
         description = "also rewrite the generated block of this Markdown file after each stage")
     Path doc;
@@ -148,7 +154,7 @@ public final class StudyCommand {
       }
       StudyPlan plan = StudyPlan.loadOrCreate(dir, kv);
       try (StudyRunner runner = new StudyRunner(plan, classifierFile(), System.out)) {
-        runner.run(() -> report(plan, runner, doc, img));
+        runner.run(arms, () -> report(plan, runner, doc, img));
       }
       return 0;
     }

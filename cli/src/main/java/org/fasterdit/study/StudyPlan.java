@@ -88,6 +88,13 @@ public record StudyPlan(
         sit-lognorm 0 preset=sit;timesteps=lognorm:0,1
         sit-lognorm-std 0 preset=sit;timesteps=lognorm:0,1;std-mode=scale;target-std=1.0
         fasterdit 0,1 preset=fasterdit
+        # the recipe's own knobs, searched as the paper did (issue 14): benchmarks/convergence/run.sh runs these
+        # after the arms above have finished; compare each with fasterdit-s0 (same seed)
+        fasterdit-std0.8 0 preset=fasterdit;target-std=0.8
+        fasterdit-std1.3 0 preset=fasterdit;target-std=1.3
+        fasterdit-ln1.5 0 preset=fasterdit;timesteps=lognorm:0,1.5
+        fasterdit-dir0.5 0 preset=fasterdit;direction-weight=0.5
+        fasterdit-lnoff2000 0 preset=fasterdit;lognorm-until=2000
         """;
   }
 

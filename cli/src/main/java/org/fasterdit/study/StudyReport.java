@@ -150,12 +150,20 @@ public final class StudyReport {
     return plan.arms().stream().filter(a -> a.name().equals(name)).findFirst().orElse(null);
   }
 
-  /** The last step every run of the study has been evaluated at, 0 before any. */
+  static final List<String> CORE = List.of("dit", "sit", "fasterdit");
+
+  /** The arms the speed-ups are measured at: dit, sit and fasterdit (all arms if none of them). */
+  List<Arm> coreArms() {
+    List<Arm> core = plan.arms().stream().filter(a -> CORE.contains(a.name())).toList();
+    return core.isEmpty() ? plan.arms() : core;
+  }
+
+  /** The last step every run of the core arms has been evaluated at, 0 before any. */
   long frontier() {
     long f = 0;
     for (long s : plan.checkpoints()) {
       boolean all = true;
-      for (Arm a : plan.arms()) {
+      for (Arm a : coreArms()) {
         String b = bestSampler(a);
         if (b == null || meanCurve(a, b).at(s) == null) all = false;
       }
@@ -174,7 +182,8 @@ public final class StudyReport {
     b.append(
         String.format(
             Locale.ROOT,
-            "Study status: every run evaluated up to step **%d** of %d%s.%n%n",
+            "Study status: %s evaluated up to step **%d** of %d%s.%n%n",
+            String.join(", ", coreArms().stream().map(Arm::name).toList()),
             frontier,
             plan.finalStep(),
             frontier == plan.finalStep()
@@ -297,13 +306,18 @@ public final class StudyReport {
                     ? "not reached"
                     : (c.atFirstCheckpoint() ? "<= " : "") + Math.round(c.step()),
                 c == null
-                    ? String.format(
-                        Locale.ROOT,
-                        "< 1 (FD %.2f at step %d)",
-                        am.fd()[am.fd().length - 1],
-                        frontier)
-                    : (c.atFirstCheckpoint() ? ">= " : "")
-                        + String.format(Locale.ROOT, "%.2fx", c.speedUp(frontier)),
+                        && (am.steps().length == 0 || am.steps()[am.steps().length - 1] < frontier)
+                    ? "pending (evaluated up to step "
+                        + (am.steps().length == 0 ? 0 : am.steps()[am.steps().length - 1])
+                        + ")"
+                    : c == null
+                        ? String.format(
+                            Locale.ROOT,
+                            "< 1 (FD %.2f at step %d)",
+                            am.fd()[am.fd().length - 1],
+                            frontier)
+                        : (c.atFirstCheckpoint() ? ">= " : "")
+                            + String.format(Locale.ROOT, "%.2fx", c.speedUp(frontier)),
                 range(pairs)));
       }
     }

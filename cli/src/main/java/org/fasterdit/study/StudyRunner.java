@@ -66,11 +66,25 @@ public final class StudyRunner implements AutoCloseable {
     return classifierId;
   }
 
-  /** All stages; {@code afterStage} runs after each stage's evaluations (the report). */
+  /** All stages of every run; {@code afterStage} runs after each stage's evaluations. */
   public void run(Runnable afterStage) {
+    run(null, afterStage);
+  }
+
+  /**
+   * All stages of the runs of {@code arms} (null = every arm), so the arms that matter most can
+   * finish first; {@code afterStage} runs after each stage's evaluations (the report).
+   */
+  public void run(java.util.Set<String> arms, Runnable afterStage) {
+    if (arms != null)
+      for (String a : arms)
+        if (plan.arms().stream().noneMatch(x -> x.name().equals(a)))
+          throw new IllegalArgumentException("the study has no arm '" + a + "'");
+    List<Run> runs =
+        plan.runs().stream().filter(r -> arms == null || arms.contains(r.arm().name())).toList();
     for (long stage : plan.checkpoints()) {
-      for (Run r : plan.runs()) train(r, stage);
-      for (Run r : plan.runs()) for (String s : samplers(r)) evaluate(r, stage, s);
+      for (Run r : runs) train(r, stage);
+      for (Run r : runs) for (String s : samplers(r)) evaluate(r, stage, s);
       afterStage.run();
     }
   }

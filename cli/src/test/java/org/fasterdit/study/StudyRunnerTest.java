@@ -26,7 +26,7 @@ class StudyRunnerTest {
   static StudyPlan tinyStudy(Path dir) throws Exception {
     Files.createDirectories(dir);
     Files.writeString(
-        dir.resolve(StudyPlan.ARMS), "ddpm 0 preset=dit\nflow 0,1 preset=fasterdit\n");
+        dir.resolve(StudyPlan.ARMS), "dit 0 preset=dit\nfasterdit 0,1 preset=fasterdit\n");
     return StudyPlan.loadOrCreate(
         dir,
         Map.of(
@@ -74,26 +74,37 @@ class StudyRunnerTest {
       assertTrue(Double.isFinite(e.fd()) && e.fd() >= 0, e.toString());
       assertEquals(e.sampler().equals("heun") ? 2 : 3, e.samplerSteps(), e.toString());
     }
-    StudyPlan.Run flow1 = plan.runs().get(2);
-    assertEquals("flow-s1", flow1.id());
+    StudyPlan.Run fast1 = plan.runs().get(2);
+    assertEquals("fasterdit-s1", fast1.id());
     StudyRunner probe = new StudyRunner(plan, cls, System.out);
-    Path ckDir = probe.runDir(flow1).resolve("checkpoints");
+    Path ckDir = probe.runDir(fast1).resolve("checkpoints");
     // the safety checkpoints between stages are gone, the stage checkpoints stay
     assertFalse(Files.exists(Checkpoint.fileFor(ckDir, 1)));
     assertFalse(Files.exists(Checkpoint.fileFor(ckDir, 3)));
     byte[] want = Files.readAllBytes(Checkpoint.fileFor(ckDir, 4));
+
+    // the report: table, sampler choice, speed-ups vs dit, time, SNR reading; and the plot
+    StudyReport report =
+        new StudyReport(plan, first, probe.classifierId(), r -> probe.config(r, 4), 0.53);
+    String md = report.markdown("fd.png");
+    for (String want2 :
+        List.of(
+            "| 4 |", "fasterdit (", "| fasterdit | dit |", "Goal vs dit", "| dit | ddpm-linear |"))
+      assertTrue(md.contains(want2), "report lacks '" + want2 + "':\n" + md);
+    report.writePlot(dir.resolve("fd.png"));
+    assertTrue(Files.size(dir.resolve("fd.png")) > 1000);
 
     // nothing left to do: a second invocation adds nothing
     Ledger again = run(plan, cls);
     assertEquals(first.evals(), again.evals());
     assertEquals(first.training(), again.training());
 
-    // cut short: the last stage of flow-s1 lost its checkpoint, samples and evaluations
+    // cut short: the last stage of fasterdit-s1 lost its checkpoint, samples and evaluations
     Files.delete(Checkpoint.fileFor(ckDir, 4));
-    for (String s : List.of("euler", "heun")) Files.delete(probe.samplesFile(flow1, 4, s));
+    for (String s : List.of("euler", "heun")) Files.delete(probe.samplesFile(fast1, 4, s));
     List<String> kept =
         Files.readAllLines(dir.resolve("study/evals.csv")).stream()
-            .filter(l -> !(l.startsWith("flow-s1,") && l.split(",")[3].equals("4")))
+            .filter(l -> !(l.startsWith("fasterdit-s1,") && l.split(",")[3].equals("4")))
             .toList();
     Files.write(dir.resolve("study/evals.csv"), kept);
     Ledger resumed = run(plan, cls);
@@ -104,8 +115,9 @@ class StudyRunnerTest {
     assertArrayEquals(
         want, Files.readAllBytes(Checkpoint.fileFor(ckDir, 4)), "resumed to the same checkpoint");
     for (String s : List.of("euler", "heun")) {
-      double before = first.find("flow-s1", 4, s, 3, 16, probe.classifierId()).fd();
-      assertEquals(before, resumed.find("flow-s1", 4, s, 3, 16, probe.classifierId()).fd(), 1e-4);
+      double before = first.find("fasterdit-s1", 4, s, 3, 16, probe.classifierId()).fd();
+      assertEquals(
+          before, resumed.find("fasterdit-s1", 4, s, 3, 16, probe.classifierId()).fd(), 1e-4);
     }
     probe.close();
   }
