@@ -1,7 +1,7 @@
 """Compact reference DiT (Diffusion Transformer) in PyTorch.
 
 Written for the FasterDiT-for-the-JVM project as the ground truth the Java/LibTorch model is
-checked against. It follows the architecture facts in shared/docs/fasterdit-recipe.md and keeps
+checked against. It follows the architecture facts in docs/recipe.md and keeps
 the public DiT state-dict names, so checkpoints in that layout load with ``load_state_dict``.
 
 Works with torch 1.13 (no scaled_dot_product_attention: attention is written out explicitly).

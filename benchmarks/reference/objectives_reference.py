@@ -1,6 +1,6 @@
 """Reference training objectives and optimizer for the FasterDiT-for-the-JVM trainer (float64, PyTorch).
 
-Written from the formulas in shared/docs/fasterdit-recipe.md (and the standard DDPM / improved-DDPM / flow-matching
+Written from the formulas in docs/recipe.md (and the standard DDPM / improved-DDPM / flow-matching
 mathematics); no code was copied from other projects. Everything works on torch tensors of any floating dtype: the
 fixtures are computed in float64; passing float32 tensors runs the same formulas in float32 (schedule tables are
 float64 and are cast to the input dtype when gathered, as a float32 trainer does), which is how the tolerances in

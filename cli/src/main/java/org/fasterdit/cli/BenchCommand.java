@@ -110,7 +110,7 @@ public final class BenchCommand implements Callable<Integer> {
    * summed, so MFU is against the machine.
    */
   private int run(TrainConfig cfg, GradientSync sync) {
-    Device dev = Devices.resolve(cfg.device());
+    Device dev = Devices.resolve(cfg.run().device());
     Precision p = Precision.parse(precision);
     double peakBefore = machinePeak(sync, dev, p);
     var data = new RandomLatents(4096, channels, inputSize, 1000);

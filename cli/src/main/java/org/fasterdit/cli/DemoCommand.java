@@ -9,6 +9,8 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.fasterdit.data.FashionMnist;
+import org.fasterdit.diffusion.NoiseSchedule;
+import org.fasterdit.diffusion.TimestepDistribution;
 import org.fasterdit.plot.SnrPdfPlot;
 import org.fasterdit.sample.Guidance;
 import org.fasterdit.sample.SampleExport;
@@ -16,11 +18,9 @@ import org.fasterdit.sample.SampleSet;
 import org.fasterdit.sample.SampleSpec;
 import org.fasterdit.sample.TrainedModel;
 import org.fasterdit.snr.Curve;
-import org.fasterdit.snr.NoiseSchedule;
 import org.fasterdit.snr.SnrGrid;
 import org.fasterdit.snr.SnrPdf;
 import org.fasterdit.snr.SnrPdfReport;
-import org.fasterdit.snr.TimestepDistribution;
 import org.fasterdit.train.ConfigResolver;
 import org.fasterdit.train.GradientSync;
 import org.fasterdit.train.TrainConfig;
@@ -101,7 +101,7 @@ public final class DemoCommand implements Callable<Integer> {
     Path grid = run.resolve("samples.png");
     double rawStd, usedStd;
     // the EMA weights, as `sample` uses by default
-    try (TrainedModel m = TrainedModel.load(r.lastCheckpoint(), "ema", cfg.device())) {
+    try (TrainedModel m = TrainedModel.load(r.lastCheckpoint(), "ema", cfg.run().device())) {
       int classes = m.model().config().numClasses(), perClass = 8;
       SampleSet all = null;
       List<float[]> parts = new ArrayList<>();
@@ -152,11 +152,11 @@ public final class DemoCommand implements Callable<Integer> {
         - checkpoint: %s
         """,
             data,
-            cfg.modelTag(),
+            cfg.model().tag(),
             rawStd,
             usedStd,
             r.steps(),
-            cfg.batch(),
+            cfg.optim().batch(),
             r.lastLoss(),
             r.seconds(),
             minutes,

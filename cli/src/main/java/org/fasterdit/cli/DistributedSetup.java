@@ -27,23 +27,26 @@ final class DistributedSetup {
 
   static GradientSync fromEnvironment(TrainConfig cfg, Map<String, String> vars) {
     if (!DistEnv.requested(vars)) return GradientSync.NONE;
-    DistEnv env = DistEnv.from(vars, cfg.raw().get("dist-timeout"));
-    int per = env.worldSize() * cfg.gradAccum();
-    if (cfg.batch() % per != 0) {
+    DistEnv env = DistEnv.from(vars, String.valueOf(cfg.run().distTimeoutS()));
+    int per = env.worldSize() * cfg.optim().gradAccum();
+    if (cfg.optim().batch() % per != 0) {
       throw new IllegalArgumentException(
           "global batch "
-              + cfg.batch()
+              + cfg.optim().batch()
               + " must be divisible by WORLD_SIZE "
               + env.worldSize()
               + " x grad-accum "
-              + cfg.gradAccum()
+              + cfg.optim().gradAccum()
               + " = "
               + per
               + " so every rank gets whole micro-batches");
     }
     C10dGradientSync sync =
         C10dGradientSync.connect(
-            env, Devices.resolve(cfg.device()), vars.get("FASTERDIT_DIST_BACKEND"), System.err);
+            env,
+            Devices.resolve(cfg.run().device()),
+            vars.get("FASTERDIT_DIST_BACKEND"),
+            System.err);
     try {
       if (env.rank() == 0)
         System.out.println(
@@ -69,7 +72,7 @@ final class DistributedSetup {
    */
   static TrainConfig forThisRank(TrainConfig cfg, Map<String, String> vars) {
     if (!DistEnv.requested(vars)) return cfg;
-    String dev = cfg.device().trim().toLowerCase(java.util.Locale.ROOT);
+    String dev = cfg.run().device().trim().toLowerCase(java.util.Locale.ROOT);
     boolean cuda = dev.startsWith("cuda") || (dev.equals("auto") && Devices.cudaAvailable());
     if (!cuda) return cfg;
     String local = vars.getOrDefault("LOCAL_RANK", "0").trim();

@@ -23,7 +23,10 @@ import picocli.CommandLine.Parameters;
       "--master-addr/--master-port of node 0. If any rank fails, the others are stopped."
     })
 public final class LaunchCommand implements Callable<Integer> {
-  @Option(names = "--nproc", required = true, description = "processes on this node")
+  @Option(
+      names = {"--nproc", "--nproc-per-node", "--nproc_per_node"},
+      required = true,
+      description = "processes on this node (torchrun's --nproc-per-node)")
   int nproc;
 
   @Option(

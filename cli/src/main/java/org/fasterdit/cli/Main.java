@@ -2,6 +2,8 @@ package org.fasterdit.cli;
 
 import org.fasterdit.data.DataStats;
 import org.fasterdit.data.Datasets;
+import org.fasterdit.torch.TorchException;
+import org.fasterdit.train.ConfigKeys;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -27,6 +29,7 @@ import picocli.CommandLine.Command;
       BenchCommand.class,
       PlotCsvCommand.class,
       StudyCommand.class,
+      picocli.AutoComplete.GenerateCompletion.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {
@@ -51,13 +54,26 @@ public final class Main implements Runnable {
     boolean torchFree = args.length > 0 && (args[0].equals("launch") || args[0].equals("ckpt"));
     if (!torchFree) org.fasterdit.torch.Threads.applyFromEnvironment();
     CommandLine cl = new CommandLine(new Main());
+    // every config key, with its default and aliases, under train --help (from the one key table)
+    cl.getSubcommands()
+        .get("train")
+        .getCommandSpec()
+        .usageMessage()
+        .footer(
+            "%nConfig keys (--key=value; booleans also as --key / --no-key):"
+                + ConfigKeys.helpText().replace("%", "%%"));
     cl.setExecutionExceptionHandler(
         (ex, cmd, parsed) -> {
           // Bad input is the common case: one clear line, no stack trace (set FASTERDIT_DEBUG=1 for
           // it).
-          cmd.getErr().println("fasterdit " + cmd.getCommandName() + ": error: " + ex.getMessage());
+          // A native failure that no funnel caught still shows only the first line of its C++ text.
+          String message =
+              TorchException.isNative(ex)
+                  ? TorchException.firstLine(ex.getMessage())
+                  : ex.getMessage();
+          cmd.getErr().println("fasterdit " + cmd.getCommandName() + ": error: " + message);
           if (System.getenv("FASTERDIT_DEBUG") != null) ex.printStackTrace(cmd.getErr());
-          return 1;
+          return ExitCodes.of(ex);
         });
     return cl.execute(args);
   }

@@ -25,8 +25,10 @@ import picocli.CommandLine.Option;
     description =
         "Generate samples from a checkpoint: .npz (ADM evaluator layout), .png grid, or .npy latents.")
 public final class SampleCommand implements Callable<Integer> {
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec cmdSpec;
+
   @Option(
-      names = "--checkpoint",
+      names = {"--checkpoint", "--ckpt"},
       required = true,
       description =
           "checkpoint file or run folder (latest checkpoint), or a file of the public DiT/SiT"
@@ -54,7 +56,10 @@ public final class SampleCommand implements Callable<Integer> {
               + " the training args or the file name and says so (default ${DEFAULT-VALUE})")
   String objective;
 
-  @Option(names = "--num", defaultValue = "64")
+  @Option(
+      names = {"--num", "--num-fid-samples"},
+      defaultValue = "64",
+      description = "samples to generate (default ${DEFAULT-VALUE})")
   int num;
 
   @Option(
@@ -80,7 +85,10 @@ public final class SampleCommand implements Callable<Integer> {
       description = "euler, heun, dopri5, sde (flow); ddpm, ddim (DDPM); auto")
   String sampler;
 
-  @Option(names = "--steps", defaultValue = "50")
+  @Option(
+      names = {"--steps", "--num-sampling-steps"},
+      defaultValue = "50",
+      description = "sampler steps (default ${DEFAULT-VALUE})")
   int steps;
 
   @Option(
@@ -110,7 +118,10 @@ public final class SampleCommand implements Callable<Integer> {
       description = "fix every label to this class (default: uniform random)")
   int fixedClass;
 
-  @Option(names = "--batch", defaultValue = "64")
+  @Option(
+      names = {"--batch", "--per-proc-batch-size"},
+      defaultValue = "64",
+      description = "images per model call (default ${DEFAULT-VALUE})")
   int batch;
 
   @Option(names = "--weights", defaultValue = "ema", description = "ema or model")
@@ -140,11 +151,22 @@ public final class SampleCommand implements Callable<Integer> {
               + " ${DEFAULT-VALUE})")
   String vaePrecision;
 
-  @Option(names = "--out", required = true)
+  @Option(names = "--out", description = "output file: .npz (ADM layout), .png grid or .npy")
   Path out;
+
+  @Option(
+      names = "--sample-dir",
+      description =
+          "folder for the output instead of --out (DiT's flag): writes samples-N.npz there")
+  Path sampleDir;
 
   @Override
   public Integer call() {
+    if ((out == null) == (sampleDir == null)) {
+      throw new picocli.CommandLine.ParameterException(
+          cmdSpec.commandLine(), "give exactly one of --out FILE and --sample-dir DIR");
+    }
+    if (out == null) out = sampleDir.resolve("samples-" + num + ".npz");
     double lo = 0, hi = 1;
     if (interval != null) {
       String[] p = interval.split(",");

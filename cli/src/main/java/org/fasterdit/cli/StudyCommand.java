@@ -55,7 +55,7 @@ public final class StudyCommand {
      */
     static void report(StudyPlan plan, StudyRunner runner, Path doc, Path img) {
       var first = plan.runs().get(0);
-      String dataset = runner.config(first, plan.finalStep()).dataset();
+      String dataset = runner.config(first, plan.finalStep()).data().dataset();
       double rawStd = DataStats.measure(Datasets.open(dataset, 32, "train"), 10_000, 0).std();
       StudyReport r =
           new StudyReport(

@@ -2,10 +2,10 @@ package org.fasterdit.plot;
 
 import java.nio.file.Path;
 import java.util.List;
+import org.fasterdit.diffusion.NoiseSchedule;
+import org.fasterdit.diffusion.TimestepDistribution;
 import org.fasterdit.snr.Curve;
-import org.fasterdit.snr.NoiseSchedule;
 import org.fasterdit.snr.SnrPdfReport;
-import org.fasterdit.snr.TimestepDistribution;
 
 /**
  * The SNR PDF as a PNG with one line per data std ("std=0.5", ...); the CSV is {@link

@@ -9,12 +9,12 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Function;
 import org.fasterdit.data.StdModulation;
+import org.fasterdit.diffusion.NoiseSchedule;
+import org.fasterdit.diffusion.TimestepDistribution;
 import org.fasterdit.plot.LinePlot;
 import org.fasterdit.snr.LogSnrStats;
-import org.fasterdit.snr.NoiseSchedule;
 import org.fasterdit.snr.SnrGrid;
 import org.fasterdit.snr.SnrPdf;
-import org.fasterdit.snr.TimestepDistribution;
 import org.fasterdit.study.StudyPlan.Arm;
 import org.fasterdit.study.StudyPlan.Run;
 import org.fasterdit.train.TrainConfig;
@@ -422,14 +422,17 @@ public final class StudyReport {
     for (Arm a : plan.arms()) {
       TrainConfig c = configs.apply(runs(a).get(0));
       String schedule =
-          c.objective().equals("ddpm")
-              ? "ddpm-" + c.raw().get("beta-schedule")
-              : c.raw().get("path");
-      String ts = c.objective().equals("ddpm") ? "uniform" : c.raw().get("timesteps");
+          c.objective().kind() == org.fasterdit.diffusion.ObjectiveKind.DDPM
+              ? "ddpm-" + c.get("beta-schedule")
+              : c.get("path");
+      String ts =
+          c.objective().kind() == org.fasterdit.diffusion.ObjectiveKind.DDPM
+              ? "uniform"
+              : c.get("timesteps");
       double std =
           new StdModulation(
-                  c.stdMode(),
-                  c.targetStd(),
+                  c.data().stdMode(),
+                  c.data().targetStd(),
                   new org.fasterdit.data.DataStats(
                       0, rawStd, new double[] {0}, new double[] {rawStd}, 1))
               .modulatedStd();
@@ -442,8 +445,8 @@ public final class StudyReport {
               a.name(),
               schedule,
               ts
-                  + (c.timesteps().lognormUntil() >= 0
-                      ? " until step " + c.timesteps().lognormUntil()
+                  + (c.objective().timesteps().lognormUntil() >= 0
+                      ? " until step " + c.objective().timesteps().lognormUntil()
                       : ""),
               std,
               st.mean(),

@@ -275,7 +275,7 @@ public final class StudyRunner implements AutoCloseable {
 
   private FrechetDistance.Gaussian reference() {
     if (reference == null) {
-      String dataset = config(plan.runs().get(0), plan.finalStep()).dataset();
+      String dataset = config(plan.runs().get(0), plan.finalStep()).data().dataset();
       ImageArrays ref = ImageArrays.of(Datasets.open(dataset, 32, "test"), plan.reference());
       var out = Classifier.apply(net(), ref.x(), ref.n(), ref.c(), ref.h(), ref.w(), device);
       reference = FrechetDistance.fit(out.features());

@@ -7,11 +7,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.fasterdit.diffusion.FlowPath;
+import org.fasterdit.diffusion.TimestepDistribution;
 import org.fasterdit.snr.Curve;
-import org.fasterdit.snr.FlowLinearSchedule;
 import org.fasterdit.snr.SnrGrid;
 import org.fasterdit.snr.SnrPdf;
-import org.fasterdit.snr.TimestepDistribution;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,15 +24,14 @@ class SnrPdfPlotTest {
     SnrGrid grid = new SnrGrid(-10, 10, 21);
     TimestepDistribution d = new TimestepDistribution.LogitNormal(0, 1);
     return List.of(
-        SnrPdf.analytic(new FlowLinearSchedule(), d, 0.5, grid),
-        SnrPdf.analytic(new FlowLinearSchedule(), d, 2, grid));
+        SnrPdf.analytic(FlowPath.LINEAR, d, 0.5, grid),
+        SnrPdf.analytic(FlowPath.LINEAR, d, 2, grid));
   }
 
   @Test
   void pngIsWritten() throws IOException {
     Path png = dir.resolve("pdf.png");
-    SnrPdfPlot.writePng(
-        png, new FlowLinearSchedule(), new TimestepDistribution.LogitNormal(0, 1), curves());
+    SnrPdfPlot.writePng(png, FlowPath.LINEAR, new TimestepDistribution.LogitNormal(0, 1), curves());
     byte[] bytes = Files.readAllBytes(png);
     assertTrue(bytes.length > 5_000, "PNG too small: " + bytes.length);
     byte[] head = new byte[8];

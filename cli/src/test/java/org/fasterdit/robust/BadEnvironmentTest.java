@@ -109,7 +109,7 @@ class BadEnvironmentTest {
         Files.readString(log).contains("cannot list image folder " + dir.resolve("nowhere")),
         Files.readString(log));
     log = dir.resolve("c.log");
-    assertEquals(1, cli(log, "train", "--bacth=3"));
+    assertEquals(2, cli(log, "train", "--bacth=3")); // a usage error (exit code 2)
     assertTrue(Files.readString(log).contains("unknown config key 'bacth'"), Files.readString(log));
   }
 }

@@ -45,7 +45,11 @@ class CrashResumeTest {
   void killedTrainingResumesToTheSameWeights(@TempDir Path dir) throws Exception {
     int kills = KILLS;
     Path straight = dir.resolve("straight"), killed = dir.resolve("killed");
+    long t0 = System.nanoTime();
     run(dir.resolve("straight.log"), "train", "--results=" + straight);
+    // Kill times scale with how long an uninterrupted run takes on this machine right now (a loaded
+    // machine starts JVMs slowly; fixed delays then kill every run before its first checkpoint).
+    long straightMs = Math.max(4000, (System.nanoTime() - t0) / 1_000_000);
     Path straightRun = only(straight);
 
     SplittableRandom rng = new SplittableRandom(42);
@@ -53,8 +57,7 @@ class CrashResumeTest {
     Process p = ChildJvm.start(log, concat(new String[] {"train", "--results=" + killed}, ARGS));
     int done = 0;
     while (true) {
-      long delay =
-          2000 + rng.nextInt(4000); // JVM start + data stats take ~2 s; then steps take ~0.1-0.3 s
+      long delay = straightMs * 2 / 5 + rng.nextLong(straightMs / 2); // 40-90% of a straight run
       boolean exited = p.waitFor(delay, TimeUnit.MILLISECONDS);
       if (exited) break; // finished before we killed it again
       if (done < kills) {

@@ -8,7 +8,10 @@ import java.util.Locale;
  * to the original timestep the model was trained with; respacing keeps the original cumulative
  * products at the kept steps (Nichol and Dhariwal).
  */
-public final class DdpmSchedule {
+public final class DdpmSchedule implements NoiseSchedule {
+  /** T of the DiT recipe (and of {@code ddpm-linear}/{@code ddpm-cosine} in the SNR-PDF tool). */
+  public static final int DEFAULT_STEPS = 1000;
+
   public final int steps;
   public final double[] betas,
       abar,
@@ -22,6 +25,11 @@ public final class DdpmSchedule {
       posteriorMeanCoef1,
       posteriorMeanCoef2;
   public final int[] timestepMap;
+
+  private final String label;
+  // ln(abar) and ln(abar / (1 - abar)) summed in log space: 1 - abar = -expm1(ln abar) stays
+  // accurate when abar is close to 1, so log SNR keeps its precision at the clean end.
+  private final double[] logAbar, logSnr;
 
   public enum Kind {
     LINEAR,
@@ -51,7 +59,7 @@ public final class DdpmSchedule {
     }
     int[] map = new int[t];
     for (int i = 0; i < t; i++) map[i] = i;
-    return new DdpmSchedule(betas, map);
+    return new DdpmSchedule(kind == Kind.LINEAR ? "ddpm-linear" : "ddpm-cosine", betas, map);
   }
 
   private static double cosineAbar(double s) {
@@ -59,8 +67,17 @@ public final class DdpmSchedule {
     return c * c;
   }
 
-  private DdpmSchedule(double[] betas, int[] timestepMap) {
+  private DdpmSchedule(String label, double[] betas, int[] timestepMap) {
     int n = betas.length;
+    this.label = label;
+    logAbar = new double[n];
+    logSnr = new double[n];
+    double acc = 0;
+    for (int i = 0; i < n; i++) {
+      acc += Math.log1p(-betas[i]);
+      logAbar[i] = acc;
+      logSnr[i] = acc - Math.log(-Math.expm1(acc));
+    }
     this.steps = n;
     this.betas = betas;
     this.timestepMap = timestepMap;
@@ -118,6 +135,73 @@ public final class DdpmSchedule {
       last = abar[keep[i]];
       map[i] = timestepMap[keep[i]];
     }
-    return new DdpmSchedule(nb, map);
+    return new DdpmSchedule(label + "-respaced", nb, map);
+  }
+
+  // The noise-schedule view: integer t = 0..T-1, DiT convention (T-1 noisiest).
+
+  @Override
+  public String label() {
+    return label;
+  }
+
+  /** T, the number of steps. */
+  public int steps() {
+    return steps;
+  }
+
+  public double alphaBar(int t) {
+    return Math.exp(logAbar[index(t)]);
+  }
+
+  @Override
+  public double alpha(double t) {
+    return Math.exp(0.5 * logAbar[index(t)]);
+  }
+
+  @Override
+  public double sigma(double t) {
+    return Math.sqrt(-Math.expm1(logAbar[index(t)]));
+  }
+
+  @Override
+  public double logSnr(double t) {
+    return logSnr[index(t)];
+  }
+
+  /** log SNR of every step (unit-std data). */
+  public double[] logSnrs() {
+    return logSnr.clone();
+  }
+
+  private int index(double t) {
+    int i = (int) t;
+    if (i != t || i < 0 || i >= steps) {
+      throw new IllegalArgumentException(
+          label
+              + " schedule: t must be an integer in 0.."
+              + (steps - 1)
+              + " (T-1 = noisiest), got "
+              + t);
+    }
+    return i;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof DdpmSchedule d
+        && d.label.equals(label)
+        && java.util.Arrays.equals(d.betas, betas)
+        && java.util.Arrays.equals(d.timestepMap, timestepMap);
+  }
+
+  @Override
+  public int hashCode() {
+    return label.hashCode() * 31 + steps;
+  }
+
+  @Override
+  public String toString() {
+    return label + "(T=" + steps + ")";
   }
 }

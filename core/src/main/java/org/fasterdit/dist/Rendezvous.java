@@ -21,7 +21,7 @@ import org.bytedeco.pytorch.TCPStoreOptions;
  *
  * <p>Only {@code ProcessGroupGloo}/{@code ProcessGroupNCCL} are created, never the {@code
  * ProcessGroup} wrapper: {@code new ProcessGroup(store, rank, world)} terminates the JVM natively
- * (see shared/docs/libtorch-java-notes.md).
+ * (see docs/libtorch-from-java.md).
  */
 final class Rendezvous {
   /**

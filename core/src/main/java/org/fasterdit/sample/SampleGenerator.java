@@ -6,11 +6,14 @@ import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Tensor;
 import org.fasterdit.data.StdModulation;
 import org.fasterdit.diffusion.DdpmSchedule;
+import org.fasterdit.diffusion.ObjectiveKind;
+import org.fasterdit.diffusion.ObjectiveSpec;
 import org.fasterdit.model.DiT;
 import org.fasterdit.torch.HostRandom;
 import org.fasterdit.torch.NativeScope;
+import org.fasterdit.torch.RandomStreams;
 import org.fasterdit.torch.Tensors;
-import org.fasterdit.train.TrainConfig;
+import org.fasterdit.torch.TorchException;
 
 /**
  * Turns a trained model into samples: batches of noise and labels drawn from the seed (so a run is
@@ -19,12 +22,12 @@ import org.fasterdit.train.TrainConfig;
  */
 public final class SampleGenerator {
   private final DiT model;
-  private final TrainConfig train;
+  private final ObjectiveSpec objective;
   private final StdModulation modulation;
 
-  public SampleGenerator(DiT model, TrainConfig train, StdModulation modulation) {
+  public SampleGenerator(DiT model, ObjectiveSpec objective, StdModulation modulation) {
     this.model = model;
-    this.train = train;
+    this.objective = objective;
     this.modulation = modulation;
   }
 
@@ -32,13 +35,17 @@ public final class SampleGenerator {
    * @param onBatch called with the number of samples finished so far
    */
   public SampleSet generate(SampleSpec spec, IntConsumer onBatch) {
+    return TorchException.wrap("sampling", () -> run(spec, onBatch));
+  }
+
+  private SampleSet run(SampleSpec spec, IntConsumer onBatch) {
     var mc = model.config();
     if (spec.fixedClass() >= mc.numClasses()) {
       throw new IllegalArgumentException(
           "--class " + spec.fixedClass() + " but the model has " + mc.numClasses() + " classes");
     }
     long[] labels = new long[spec.count()];
-    HostRandom labelRng = HostRandom.forStep(spec.seed(), 0, 7, 0);
+    HostRandom labelRng = HostRandom.forStep(spec.seed(), 0, RandomStreams.SAMPLE_LABELS, 0);
     for (int i = 0; i < labels.length; i++)
       labels[i] = spec.fixedClass() >= 0 ? spec.fixedClass() : labelRng.nextInt(mc.numClasses());
     return generate(spec, labels, onBatch);
@@ -58,11 +65,12 @@ public final class SampleGenerator {
       int n = Math.min(spec.batch(), spec.count() - from);
       try (var scope = NativeScope.open()) {
         HostRandom[] noiseRngs = new HostRandom[n];
-        for (int i = 0; i < n; i++) noiseRngs[i] = HostRandom.forStep(spec.seed(), from + i, 8, 0);
+        for (int i = 0; i < n; i++)
+          noiseRngs[i] = HostRandom.forStep(spec.seed(), from + i, RandomStreams.SAMPLE_NOISE, 0);
         Tensor noise = HostRandom.gaussian(noiseRngs, d, c, s, s);
         long[] yb = java.util.Arrays.copyOfRange(labels, from, from + n);
         Tensor y = HostRandom.onDevice(Tensors.ofLongs(yb, n), d);
-        HostRandom stepRng = HostRandom.forStep(spec.seed(), from, 9, 0);
+        HostRandom stepRng = HostRandom.forStep(spec.seed(), from, RandomStreams.SAMPLE_STEPS, 0);
         Tensor out = sampleBatch(spec, noise, y, stepRng);
         float[] host = Tensors.toFloats(out);
         modulation.invert(host, c, s * s);
@@ -75,13 +83,13 @@ public final class SampleGenerator {
 
   private Tensor sampleBatch(SampleSpec spec, Tensor noise, Tensor y, HostRandom rng) {
     String name = spec.sampler().toLowerCase(Locale.ROOT);
-    if (train.objective().equals("ddpm")) {
+    if (objective.kind() == ObjectiveKind.DDPM) {
       if (name.equals("auto")) name = "ddpm";
       if (!name.equals("ddpm") && !name.equals("ddim")) {
         throw new IllegalArgumentException(
             "sampler '" + spec.sampler() + "' does not apply to a DDPM model: use ddpm or ddim");
       }
-      DdpmSchedule full = DdpmSchedule.of(train.betaSchedule(), train.diffusionSteps());
+      DdpmSchedule full = DdpmSchedule.of(objective.betaSchedule(), objective.diffusionSteps());
       return new DdpmSampler(full, spec.steps(), name.equals("ddim"), false)
           .sample(model, noise, y, spec.guidance(), rng, k -> {});
     }
@@ -92,8 +100,8 @@ public final class SampleGenerator {
     }
     FlowSampler fs =
         new FlowSampler(
-            train.path(),
-            train.prediction(),
+            objective.path(),
+            objective.prediction(),
             FlowSampler.parseMethod(name),
             spec.steps(),
             spec.shift(),

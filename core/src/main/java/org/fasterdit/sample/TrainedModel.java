@@ -49,7 +49,7 @@ public record TrainedModel(
       return new TrainedModel(
           model,
           cfg,
-          new StdModulation(cfg.stdMode(), cfg.targetStd(), c.meta().stats()),
+          new StdModulation(cfg.data().stdMode(), cfg.data().targetStd(), c.meta().stats()),
           c.meta().step(),
           file,
           "checkpoint " + file + " (step " + c.meta().step() + "), " + weights + " weights",
@@ -79,7 +79,7 @@ public record TrainedModel(
   }
 
   public SampleGenerator generator() {
-    return new SampleGenerator(model, config, modulation);
+    return new SampleGenerator(model, config.objective(), modulation);
   }
 
   @Override

@@ -31,7 +31,8 @@ public final class TrainingSamples {
     for (int i = 0; i < COUNT; i++) labels[i] = i % ema.config().numClasses();
     SampleSpec spec =
         new SampleSpec(COUNT, "auto", STEPS, Guidance.none(), SEED, -1, COUNT, "ema", 1.0);
-    SampleSet s = new SampleGenerator(ema, cfg, modulation).generate(spec, labels, k -> {});
+    SampleSet s =
+        new SampleGenerator(ema, cfg.objective(), modulation).generate(spec, labels, k -> {});
     return new Drawn(s, SampleExport.isImage(s) ? SampleExport.gridImage(s, COLUMNS) : null);
   }
 

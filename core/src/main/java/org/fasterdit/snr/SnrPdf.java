@@ -2,6 +2,10 @@ package org.fasterdit.snr;
 
 import java.util.Objects;
 import java.util.random.RandomGenerator;
+import org.fasterdit.diffusion.ContinuousSchedule;
+import org.fasterdit.diffusion.DdpmSchedule;
+import org.fasterdit.diffusion.NoiseSchedule;
+import org.fasterdit.diffusion.TimestepDistribution;
 
 /**
  * The probability density of l = log SNR (natural log, extended SNR with the data std) that

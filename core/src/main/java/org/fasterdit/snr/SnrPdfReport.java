@@ -7,6 +7,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import org.fasterdit.diffusion.NoiseSchedule;
+import org.fasterdit.diffusion.TimestepDistribution;
 import org.fasterdit.io.AtomicFiles;
 
 /**
@@ -44,7 +46,7 @@ public final class SnrPdfReport {
 
   /** e.g. "SNR PDF: path linear, sampler lognorm:0,1". */
   public static String title(NoiseSchedule schedule, TimestepDistribution dist) {
-    return "SNR PDF: path " + schedule.name() + ", sampler " + dist.spec();
+    return "SNR PDF: path " + schedule.label() + ", sampler " + dist.spec();
   }
 
   /** Shortest plain decimal for a std: 0.5 -> "0.5", 1.0 -> "1", 0.18215 -> "0.18215". */

@@ -17,8 +17,7 @@ import org.fasterdit.torch.Scalars;
  * FusedAdamW}: one pass over memory instead of seven); the state is ours rather than LibTorch's
  * optimizer class because (1) it must live in our single-file checkpoint, readable from Python and
  * resumable with any process count, and (2) LibTorch's AdamWOptions stores betas reversed, a silent
- * trap (shared/docs/libtorch-java-notes.md). Checked against torch.optim.AdamW outputs in the
- * tests.
+ * trap (docs/libtorch-from-java.md). Checked against torch.optim.AdamW outputs in the tests.
  */
 public final class AdamW {
   private final List<String> names;

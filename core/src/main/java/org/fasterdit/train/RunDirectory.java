@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.stream.Stream;
+import org.fasterdit.io.AtomicFiles;
 
 /**
  * A numbered run folder such as {@code results/003-DiT-S-2-fasterdit/} holding the resolved config,
@@ -77,14 +77,11 @@ public record RunDirectory(Path root) {
     return root.resolve("metrics.jsonl");
   }
 
-  public void writeConfig(Map<String, String> config) {
-    try {
-      new ObjectMapper()
-          .enable(SerializationFeature.INDENT_OUTPUT)
-          .writeValue(root.resolve("config.json").toFile(), config);
-    } catch (IOException e) {
-      throw new IllegalArgumentException(
-          "cannot write " + root.resolve("config.json") + ": " + e.getMessage());
-    }
+  /** {@code config.json}: every key with its typed value (numbers and booleans as JSON ones). */
+  public void writeConfig(TrainConfig config) {
+    ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    AtomicFiles.writeStream(
+        root.resolve("config.json"),
+        out -> out.write(json.writeValueAsBytes(config.typedValues())));
   }
 }

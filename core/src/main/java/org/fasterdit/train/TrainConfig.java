@@ -1,145 +1,177 @@
 package org.fasterdit.train;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import org.fasterdit.data.StdModulation;
-import org.fasterdit.diffusion.DdpmSchedule;
-import org.fasterdit.diffusion.FlowPath;
-import org.fasterdit.diffusion.Prediction;
-import org.fasterdit.diffusion.TimestepSampler;
+import org.fasterdit.diffusion.ObjectiveKind;
+import org.fasterdit.diffusion.ObjectiveSpec;
 import org.fasterdit.model.DiTConfig;
 import org.fasterdit.torch.Precision;
+import org.fasterdit.torch.Threads;
 
 /**
- * The resolved training configuration. Built only through {@link ConfigResolver} (defaults, preset,
- * file, {@code --key=value}), and validated here so an impossible run is refused before any work
- * starts.
+ * The resolved training configuration, typed and grouped as the key table groups it ({@link
+ * ConfigKeys}). Built from key/value text by {@link ConfigResolver} (defaults, preset, file, {@code
+ * --key=value}) or in code with {@link #preset(String)} and {@link #with(String, Object)};
+ * validated as a whole so an impossible run is refused before any work starts.
+ *
+ * <pre>{@code
+ * TrainConfig cfg = TrainConfig.preset("fasterdit").with("batch", 16).with("lr", 3e-4);
+ * }</pre>
  */
 public record TrainConfig(
     String preset,
-    String model,
-    int depth,
-    int hidden,
-    int heads,
-    int patch,
-    boolean learnSigma,
-    String dataset,
-    int imageSize,
-    int statsSamples,
-    String objective,
-    FlowPath path,
-    Prediction prediction,
-    TimestepSampler timesteps,
-    double directionWeight,
-    DdpmSchedule.Kind betaSchedule,
-    int diffusionSteps,
-    StdModulation.Mode stdMode,
-    double targetStd,
-    long steps,
-    int batch,
-    int gradAccum,
-    double lr,
-    double beta1,
-    double beta2,
-    double adamEps,
-    double weightDecay,
-    double gradClip,
-    double emaDecay,
-    double classDropout,
-    boolean flip,
-    Precision precision,
-    boolean tf32,
-    String device,
-    long seed,
-    int logEvery,
-    int ckptEvery,
-    int nanPatience,
-    int prefetch,
-    String results,
-    String runName,
-    Map<String, String> raw) {
+    ModelSpec model,
+    ObjectiveSpec objective,
+    DataSpec data,
+    OptimSpec optim,
+    RunSpec run,
+    Map<String, String> values) {
+
+  /** The network: a named preset or custom dimensions. {@code numClasses} 0 = from the data. */
+  public record ModelSpec(
+      String name,
+      int depth,
+      int hidden,
+      int heads,
+      int patch,
+      boolean learnSigma,
+      int numClasses) {
+
+    /** The model dimensions for data of the given shape. */
+    public DiTConfig forData(int inputSize, int channels, int dataClasses) {
+      int classes = numClasses > 0 ? numClasses : dataClasses;
+      if (name.equalsIgnoreCase("custom")) {
+        return new DiTConfig(depth, hidden, heads, patch, inputSize, channels, classes, learnSigma);
+      }
+      return DiTConfig.preset(name, inputSize, channels, classes, learnSigma);
+    }
+
+    /** A folder-safe name such as DiT-S-2 or DiT-d6-h256-p4. */
+    public String tag() {
+      if (name.equalsIgnoreCase("custom")) {
+        return String.format(Locale.ROOT, "DiT-d%d-h%d-p%d", depth, hidden, patch);
+      }
+      return name.replace('/', '-');
+    }
+  }
+
+  /** The data and how it is presented: std modulation, flip, prefetch. */
+  public record DataSpec(
+      String dataset,
+      int imageSize,
+      int statsSamples,
+      StdModulation.Mode stdMode,
+      double targetStd,
+      boolean flip,
+      int prefetch) {}
+
+  /** Steps, batch and the AdamW / EMA / clipping / class-dropout settings. */
+  public record OptimSpec(
+      long steps,
+      double epochs,
+      int batch,
+      int gradAccum,
+      double lr,
+      double beta1,
+      double beta2,
+      double adamEps,
+      double weightDecay,
+      double gradClip,
+      double emaDecay,
+      boolean emaWarmup,
+      double classDropout) {
+
+    public int microBatch() {
+      return batch / gradAccum;
+    }
+  }
+
+  /**
+   * Where and how the run executes and what it writes. {@code stepThreads} 0 = auto ({@link
+   * #stepThreads(boolean, int)}); {@code initFrom} null = a fresh model; {@code sampleEvery} 0 = no
+   * sample grids during training.
+   */
+  public record RunSpec(
+      Precision precision,
+      boolean tf32,
+      String device,
+      long seed,
+      int logEvery,
+      int ckptEvery,
+      int nanPatience,
+      int stepThreads,
+      String results,
+      String runName,
+      int distTimeoutS,
+      java.nio.file.Path initFrom,
+      boolean resetClasses,
+      long sampleEvery) {}
 
   public TrainConfig {
+    values = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(values));
     check(
-        objective.equals("flow") || objective.equals("ddpm"),
-        "objective must be flow or ddpm, got '" + objective + "'");
-    check(steps >= 1, "steps must be >= 1, got " + steps);
-    check(batch >= 1, "batch must be >= 1, got " + batch);
-    check(gradAccum >= 1, "grad-accum must be >= 1, got " + gradAccum);
-    check(
-        batch % gradAccum == 0, "batch " + batch + " must be divisible by grad-accum " + gradAccum);
-    check(emaDecay >= 0 && emaDecay <= 1, "ema-decay must be in [0, 1], got " + emaDecay);
-    check(
-        classDropout >= 0 && classDropout < 1,
-        "class-dropout must be in [0, 1), got " + classDropout);
-    check(gradClip >= 0, "grad-clip must be >= 0 (0 = off), got " + gradClip);
-    check(directionWeight >= 0, "direction-weight must be >= 0, got " + directionWeight);
-    check(logEvery >= 1, "log-every must be >= 1, got " + logEvery);
-    check(ckptEvery >= 0, "ckpt-every must be >= 0 (0 = only at the end), got " + ckptEvery);
-    check(nanPatience >= 1, "nan-patience must be >= 1, got " + nanPatience);
-    check(diffusionSteps >= 2, "diffusion-steps must be >= 2, got " + diffusionSteps);
-    check(imageSize >= 8, "image-size must be >= 8, got " + imageSize);
-    check(statsSamples >= 1, "stats-samples must be >= 1, got " + statsSamples);
-    String w = raw.getOrDefault("workers", "auto");
-    check(
-        w.equals("auto") || parsesAsPositiveInt(w),
-        "workers must be 'auto' or an integer >= 1, got '" + w + "'");
-    check(
-        parsesAsNonNegativeLong(raw.getOrDefault("sample-every", "0")),
-        "sample-every must be an integer >= 0 (0 = off), got '" + raw.get("sample-every") + "'");
-    String warm = raw.getOrDefault("ema-warmup", "true").trim();
-    check(
-        warm.equals("true") || warm.equals("false"),
-        "ema-warmup must be true or false, got '" + warm + "'");
-    raw = Map.copyOf(raw);
-  }
-
-  /**
-   * Whether the EMA decay warms up as min(ema-decay, (1 + n) / (10 + n)) ({@code ema-warmup} key,
-   * see {@link Ema}). Checkpoints written before the key existed resolve to the default, true.
-   */
-  public boolean emaWarmup() {
-    return raw.getOrDefault("ema-warmup", "true").trim().equals("true");
-  }
-
-  private static boolean parsesAsNonNegativeLong(String s) {
-    try {
-      return Long.parseLong(s.trim()) >= 0;
-    } catch (NumberFormatException e) {
-      return false;
+        optim.batch() % optim.gradAccum() == 0,
+        "batch " + optim.batch() + " must be divisible by grad-accum " + optim.gradAccum());
+    if (objective.kind() == ObjectiveKind.DDPM && objective.timesteps().logitNormal()) {
+      throw new ConfigException(
+          "invalid config: timesteps="
+              + objective.timesteps()
+              + " does not apply to objective=ddpm (DiT trains on uniform integer steps); use"
+              + " timesteps=uniform, or objective=flow for logit-normal timesteps");
     }
   }
 
-  /**
-   * Steps between the sample grids a run draws from its EMA weights ({@code sample-every}); 0 =
-   * none.
-   */
-  public long sampleEvery() {
-    return Long.parseLong(raw.getOrDefault("sample-every", "0").trim());
+  /** The config of a preset with every other key at its default. */
+  public static TrainConfig preset(String name) {
+    return ConfigResolver.resolve(null, List.of("preset=" + name));
   }
 
-  private static boolean parsesAsPositiveInt(String s) {
-    try {
-      return Integer.parseInt(s.trim()) >= 1;
-    } catch (NumberFormatException e) {
-      return false;
+  /**
+   * This config with one key changed (name or alias; the value as text or as a number/boolean),
+   * validated again. Changing {@code preset} starts again from that preset with the defaults.
+   */
+  public TrainConfig with(String key, Object value) {
+    return ConfigResolver.change(this, key, String.valueOf(value));
+  }
+
+  /** The resolved value of a key as text (keys in table order). */
+  public String get(String key) {
+    ConfigKey k = ConfigKeys.find(key);
+    if (k == null) throw new ConfigException("unknown config key '" + key + "'");
+    return values.get(k.name());
+  }
+
+  /** The resolved config as key/value text, keys sorted (saved in every checkpoint). */
+  public Map<String, String> asMap() {
+    return new LinkedHashMap<>(new TreeMap<>(values));
+  }
+
+  /** The resolved config with typed values (numbers, booleans, text), keys in table order. */
+  public Map<String, Object> typedValues() {
+    Map<String, Object> out = new LinkedHashMap<>();
+    for (ConfigKey k : ConfigKeys.all()) {
+      Object v = k.parse(values.get(k.name()));
+      out.put(k.name(), v instanceof Number || v instanceof Boolean ? v : values.get(k.name()));
     }
+    return out;
   }
 
   /**
-   * Worker threads per micro-batch of {@code perRankMicroBatch} samples ({@code workers} key).
-   * {@code auto}: on CPU as many as OpenBLAS has threads (the launcher gives it the cores, or cores
-   * / ranks under {@code launch}), at most one per sample; on CUDA one, since the GPU already runs
-   * the kernels in parallel (and one where OpenBLAS's thread count cannot be controlled).
+   * Threads each micro-batch of {@code perRankMicroBatch} samples is split over ({@code
+   * step-threads}). Auto: on CPU as many as OpenBLAS has threads (the launcher gives it the cores,
+   * or cores / ranks under {@code launch}), at most one per sample; on CUDA one, since the GPU
+   * already runs the kernels in parallel (and one where OpenBLAS's thread count cannot be set).
    */
-  public int workers(boolean cuda, int perRankMicroBatch) {
-    String w = raw.getOrDefault("workers", "auto").trim();
-    if (!w.equals("auto")) {
-      int n = Integer.parseInt(w);
+  public int stepThreads(boolean cuda, int perRankMicroBatch) {
+    int n = run.stepThreads();
+    if (n > 0) {
       if (n > perRankMicroBatch) {
-        throw new IllegalArgumentException(
-            "invalid config: workers "
+        throw new ConfigException(
+            "invalid config: step-threads "
                 + n
                 + " exceeds the micro-batch of "
                 + perRankMicroBatch
@@ -147,53 +179,11 @@ public record TrainConfig(
       }
       return n;
     }
-    if (cuda || !org.fasterdit.torch.Threads.blasThreadsControllable()) return 1;
-    return Math.max(1, Math.min(org.fasterdit.torch.Threads.blasThreads(), perRankMicroBatch));
-  }
-
-  /** The weights to fine-tune from ({@code init-from} key), or null for a fresh model. */
-  public java.nio.file.Path initFrom() {
-    String f = raw.getOrDefault("init-from", "").trim();
-    return f.isEmpty() ? null : java.nio.file.Path.of(f);
-  }
-
-  /** Whether {@code init-from} may replace a label table of another class count. */
-  public boolean resetClasses() {
-    String v = raw.getOrDefault("reset-classes", "false").trim().toLowerCase(Locale.ROOT);
-    if (v.equals("true") || v.equals("1") || v.equals("yes")) return true;
-    if (v.equals("false") || v.equals("0") || v.equals("no")) return false;
-    throw new IllegalArgumentException(
-        "config key 'reset-classes' must be true or false, got '" + v + "'");
+    if (cuda || !Threads.blasThreadsControllable()) return 1;
+    return Math.max(1, Math.min(Threads.blasThreads(), perRankMicroBatch));
   }
 
   private static void check(boolean ok, String message) {
-    if (!ok) throw new IllegalArgumentException("invalid config: " + message);
-  }
-
-  /** The model dimensions for a dataset of the given shape (preset name or custom dimensions). */
-  public DiTConfig modelConfig(int inputSize, int channels, int numClasses) {
-    if (model.equalsIgnoreCase("custom")) {
-      return new DiTConfig(
-          depth, hidden, heads, patch, inputSize, channels, numClasses, learnSigma);
-    }
-    return DiTConfig.preset(model, inputSize, channels, numClasses, learnSigma);
-  }
-
-  /** A folder-safe name such as DiT-S-2 or DiT-custom-6x256. */
-  public String modelTag() {
-    if (model.equalsIgnoreCase("custom"))
-      return String.format(Locale.ROOT, "DiT-d%d-h%d-p%d", depth, hidden, patch);
-    return model.replace('/', '-');
-  }
-
-  public int microBatch() {
-    return batch / gradAccum;
-  }
-
-  /**
-   * The resolved config as ordered key/value strings (saved in every run folder and checkpoint).
-   */
-  public Map<String, String> asMap() {
-    return new LinkedHashMap<>(new java.util.TreeMap<>(raw));
+    if (!ok) throw new ConfigException("invalid config: " + message);
   }
 }

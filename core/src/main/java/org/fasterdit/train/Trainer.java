@@ -20,6 +20,7 @@ import org.fasterdit.diffusion.DdpmSchedule;
 import org.fasterdit.diffusion.FlowObjective;
 import org.fasterdit.diffusion.LossTerms;
 import org.fasterdit.diffusion.Objective;
+import org.fasterdit.diffusion.ObjectiveKind;
 import org.fasterdit.io.HostTensor;
 import org.fasterdit.model.DiT;
 import org.fasterdit.model.DiTConfig;
@@ -27,8 +28,10 @@ import org.fasterdit.torch.Devices;
 import org.fasterdit.torch.HostRandom;
 import org.fasterdit.torch.NativeScope;
 import org.fasterdit.torch.Precision;
+import org.fasterdit.torch.RandomStreams;
 import org.fasterdit.torch.Scalars;
 import org.fasterdit.torch.Tensors;
+import org.fasterdit.torch.TorchException;
 
 /**
  * The training loop as a library: one {@link #step()} is one optimizer step (gradient accumulation,
@@ -37,7 +40,6 @@ import org.fasterdit.torch.Tensors;
  * data position), so {@link #save} then {@link #resume} continues exactly.
  */
 public final class Trainer implements AutoCloseable {
-  static final long STREAM_NOISE = 1, STREAM_DROP = 2;
 
   private final TrainConfig cfg;
   private final DiT model;
@@ -62,13 +64,13 @@ public final class Trainer implements AutoCloseable {
 
   /** Builds the model and objective from {@code cfg} for {@code data}. */
   public static Trainer create(TrainConfig cfg, Dataset data, GradientSync sync) {
-    DataStats stats = DataStats.measure(data, cfg.statsSamples(), cfg.seed());
-    Device device = Devices.resolve(cfg.device());
-    DiTConfig mc = cfg.modelConfig(data.height(), data.channels(), data.numClasses());
+    DataStats stats = DataStats.measure(data, cfg.data().statsSamples(), cfg.run().seed());
+    Device device = Devices.resolve(cfg.run().device());
+    DiTConfig mc = cfg.model().forData(data.height(), data.channels(), data.numClasses());
     if (data.height() != data.width())
       throw new IllegalArgumentException(
           "data must be square, got " + data.height() + "x" + data.width());
-    DiT model = new DiT(mc, device, cfg.seed());
+    DiT model = new DiT(mc, device, cfg.run().seed());
     try {
       return new Trainer(cfg, model, objectiveFor(cfg), data, stats, sync);
     } catch (RuntimeException e) {
@@ -78,9 +80,14 @@ public final class Trainer implements AutoCloseable {
   }
 
   public static Objective objectiveFor(TrainConfig cfg) {
-    if (cfg.objective().equals("ddpm"))
-      return new DdpmObjective(DdpmSchedule.of(cfg.betaSchedule(), cfg.diffusionSteps()));
-    return new FlowObjective(cfg.path(), cfg.prediction(), cfg.timesteps(), cfg.directionWeight());
+    if (cfg.objective().kind() == ObjectiveKind.DDPM)
+      return new DdpmObjective(
+          DdpmSchedule.of(cfg.objective().betaSchedule(), cfg.objective().diffusionSteps()));
+    return new FlowObjective(
+        cfg.objective().path(),
+        cfg.objective().prediction(),
+        cfg.objective().timesteps(),
+        cfg.objective().directionWeight());
   }
 
   public Trainer(
@@ -97,8 +104,8 @@ public final class Trainer implements AutoCloseable {
     this.stats = stats;
     this.sync = sync;
     this.device = model.device();
-    cfg.precision().checkSupported(device);
-    if (cfg.tf32() && Devices.isCuda(device))
+    cfg.run().precision().checkSupported(device);
+    if (cfg.run().tf32() && Devices.isCuda(device))
       torch.globalContext().setFloat32MatmulPrecision("high");
     if (data.numClasses() > model.config().numClasses()) {
       throw new IllegalArgumentException(
@@ -122,8 +129,9 @@ public final class Trainer implements AutoCloseable {
               + model.config().inputSize());
     }
     // checked before anything native is allocated below
-    int workers = cfg.workers(Devices.isCuda(device), cfg.microBatch() / sync.worldSize());
-    this.modulation = new StdModulation(cfg.stdMode(), cfg.targetStd(), stats);
+    int workers =
+        cfg.stepThreads(Devices.isCuda(device), cfg.optim().microBatch() / sync.worldSize());
+    this.modulation = new StdModulation(cfg.data().stdMode(), cfg.data().targetStd(), stats);
     Map<String, Tensor> named = new LinkedHashMap<>();
     model
         .stateDict()
@@ -134,10 +142,16 @@ public final class Trainer implements AutoCloseable {
     trainable.addAll(named.values());
     trainableVector = new TensorVector(trainable.toArray(new Tensor[0]));
     sync.broadcastParameters(new ArrayList<>(model.stateDict().values()));
-    this.ema = new Ema(model, cfg.emaDecay(), cfg.emaWarmup());
+    this.ema = new Ema(model, cfg.optim().emaDecay(), cfg.optim().emaWarmup());
     this.opt =
-        new AdamW(named, cfg.lr(), cfg.beta1(), cfg.beta2(), cfg.adamEps(), cfg.weightDecay());
-    this.scaler = new LossScaler(cfg.precision() == Precision.FP16, cfg.nanPatience());
+        new AdamW(
+            named,
+            cfg.optim().lr(),
+            cfg.optim().beta1(),
+            cfg.optim().beta2(),
+            cfg.optim().adamEps(),
+            cfg.optim().weightDecay());
+    this.scaler = new LossScaler(cfg.run().precision() == Precision.FP16, cfg.run().nanPatience());
     this.parallel = workers > 1 ? new ParallelMicroBatch(workers) : null;
   }
 
@@ -154,23 +168,27 @@ public final class Trainer implements AutoCloseable {
       loader =
           new BatchLoader(
               data,
-              cfg.batch(),
+              cfg.optim().batch(),
               sync.rank(),
               sync.worldSize(),
-              cfg.seed(),
-              cfg.flip(),
+              cfg.run().seed(),
+              cfg.data().flip(),
               step,
               dataPosition,
-              cfg.prefetch());
+              cfg.data().prefetch());
     }
     return loader;
   }
 
   /** One optimizer step on the next batch. */
   public StepResult step() {
+    return TorchException.wrap("training step " + (step + 1), this::runStep);
+  }
+
+  private StepResult runStep() {
     phases.start();
     HostBatch batch = loader().next();
-    long expected = dataPosition + (long) sync.rank() * (cfg.batch() / sync.worldSize());
+    long expected = dataPosition + (long) sync.rank() * (cfg.optim().batch() / sync.worldSize());
     if (batch.step() != step || batch.positions()[0] != expected)
       throw new IllegalStateException(
           "data loader at step "
@@ -185,10 +203,10 @@ public final class Trainer implements AutoCloseable {
     try (var scope = NativeScope.open()) {
       opt.zeroGrad();
       phases.end(StepPhases.Phase.OPTIMIZER);
-      int micro = batch.n() / cfg.gradAccum();
+      int micro = batch.n() / cfg.optim().gradAccum();
       double loss = 0;
       Map<String, Double> terms = new LinkedHashMap<>();
-      for (int m = 0; m < cfg.gradAccum(); m++) {
+      for (int m = 0; m < cfg.optim().gradAccum(); m++) {
         if (parallel != null) {
           ParallelMicroBatch.Result r =
               parallel.run(
@@ -198,17 +216,18 @@ public final class Trainer implements AutoCloseable {
                   gradientScale(),
                   (from, count) -> sliceLoss(batch, from, count));
           phases.end(StepPhases.Phase.FORWARD_BACKWARD);
-          loss += r.total() / cfg.gradAccum();
-          r.parts().forEach((k, v) -> terms.merge(k, v / cfg.gradAccum(), Double::sum));
+          loss += r.total() / cfg.optim().gradAccum();
+          r.parts().forEach((k, v) -> terms.merge(k, v / cfg.optim().gradAccum(), Double::sum));
           continue;
         }
         LossTerms lt = sliceLoss(batch, m * micro, micro);
         phases.end(StepPhases.Phase.FORWARD);
         lt.total().mul(Scalars.of(gradientScale())).backward();
         phases.end(StepPhases.Phase.BACKWARD);
-        loss += lt.total().item_double() / cfg.gradAccum();
+        loss += lt.total().item_double() / cfg.optim().gradAccum();
         lt.parts()
-            .forEach((k, v) -> terms.merge(k, v.item_double() / cfg.gradAccum(), Double::sum));
+            .forEach(
+                (k, v) -> terms.merge(k, v.item_double() / cfg.optim().gradAccum(), Double::sum));
       }
       sync.averageGradients(trainable);
       phases.end(StepPhases.Phase.GRADIENT_SYNC);
@@ -230,13 +249,14 @@ public final class Trainer implements AutoCloseable {
       }
       double norm =
           torch.clip_grad_norm_(
-              trainableVector, cfg.gradClip() > 0 ? cfg.gradClip() : Double.MAX_VALUE);
+              trainableVector,
+              cfg.optim().gradClip() > 0 ? cfg.optim().gradClip() : Double.MAX_VALUE);
       phases.end(StepPhases.Phase.CLIP);
       boolean finite = Double.isFinite(loss) && Double.isFinite(norm);
       if (!scaler.update(finite)) {
         opt.zeroGrad();
         skippedTotal++;
-        if (!scaler.enabled() && ++badInARow >= cfg.nanPatience()) {
+        if (!scaler.enabled() && ++badInARow >= cfg.run().nanPatience()) {
           throw new NonFiniteLossException(
               "stopping: "
                   + badInARow
@@ -249,7 +269,7 @@ public final class Trainer implements AutoCloseable {
                   + "); lower the lr, enable grad-clip or use fp32");
         }
         step++;
-        dataPosition += cfg.batch();
+        dataPosition += cfg.optim().batch();
         return new StepResult(
             step,
             loss,
@@ -264,7 +284,7 @@ public final class Trainer implements AutoCloseable {
       ema.update(opt.stepCount() - 1); // the EMA is updated exactly when the optimizer steps
       phases.end(StepPhases.Phase.EMA);
       step++;
-      dataPosition += cfg.batch();
+      dataPosition += cfg.optim().batch();
       return new StepResult(step, loss, terms, norm, false, null);
     }
   }
@@ -274,7 +294,7 @@ public final class Trainer implements AutoCloseable {
    * scale.
    */
   private double gradientScale() {
-    return (scaler.enabled() ? scaler.scale() : 1.0) / cfg.gradAccum();
+    return (scaler.enabled() ? scaler.scale() : 1.0) / cfg.optim().gradAccum();
   }
 
   /**
@@ -289,17 +309,17 @@ public final class Trainer implements AutoCloseable {
     HostRandom[] rngs = new HostRandom[count];
     for (int i = 0; i < count; i++) {
       long pos = batch.positions()[from + i];
-      rngs[i] = HostRandom.forStep(cfg.seed(), pos, STREAM_NOISE, 0);
+      rngs[i] = HostRandom.forStep(cfg.run().seed(), pos, RandomStreams.TRAIN_NOISE, 0);
       boolean drop =
-          cfg.classDropout() > 0
-              && HostRandom.forStep(cfg.seed(), pos, STREAM_DROP, 0).nextDouble()
-                  < cfg.classDropout();
+          cfg.optim().classDropout() > 0
+              && HostRandom.forStep(cfg.run().seed(), pos, RandomStreams.CLASS_DROP, 0).nextDouble()
+                  < cfg.optim().classDropout();
       y[i] = drop ? model.nullLabel() : batch.y()[from + i];
     }
     Tensor xt =
         HostRandom.onDevice(Tensors.ofFloats(x, count, batch.c(), batch.h(), batch.w()), device);
     Tensor yt = HostRandom.onDevice(Tensors.ofLongs(y, count), device);
-    try (var a = cfg.precision().autocast(device)) {
+    try (var a = cfg.run().precision().autocast(device)) {
       return objective.loss(model, xt, yt, rngs, step);
     }
   }
@@ -318,7 +338,7 @@ public final class Trainer implements AutoCloseable {
             model.config(),
             stats,
             cfg.asMap(),
-            cfg.seed(),
+            cfg.run().seed(),
             scaler.scale(),
             data.latentScalingFactor()),
         groups);
@@ -358,7 +378,7 @@ public final class Trainer implements AutoCloseable {
       // the run keeps the statistics it started with, even if the data were re-measured differently
       // now
       stats = c.meta().stats();
-      modulation = new StdModulation(cfg.stdMode(), cfg.targetStd(), stats);
+      modulation = new StdModulation(cfg.data().stdMode(), cfg.data().targetStd(), stats);
       if (loader != null) {
         loader.close();
         loader = null;

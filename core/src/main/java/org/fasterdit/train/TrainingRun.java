@@ -61,11 +61,25 @@ public final class TrainingRun {
       TrainConfig cfg, Path resume, GradientSync sync, PrintStream log, Reporting reporting) {
     boolean rank0 = sync.rank() == 0;
     Path ckptFile = resume == null ? null : Checkpoint.resolveLatest(resume);
-    Dataset data = Datasets.open(cfg.dataset(), cfg.imageSize(), "train");
-    cfg.modelConfig(
-        data.height(),
-        data.channels(),
-        data.numClasses()); // impossible shapes fail here, before any work
+    Dataset data = Datasets.open(cfg.data().dataset(), cfg.data().imageSize(), "train");
+    cfg.model()
+        .forData(
+            data.height(),
+            data.channels(),
+            data.numClasses()); // impossible shapes fail here, before any work
+    if (cfg.optim().epochs() > 0) { // DiT's --epochs: passes over the data, as optimizer steps
+      long steps = (long) Math.ceil(cfg.optim().epochs() * data.size() / cfg.optim().batch());
+      cfg = cfg.with("steps", Math.max(1, steps));
+      if (rank0) {
+        log.printf(
+            Locale.ROOT,
+            "epochs=%s over %d samples at batch %d = %d steps%n",
+            cfg.get("epochs"),
+            data.size(),
+            cfg.optim().batch(),
+            cfg.optim().steps());
+      }
+    }
     RunDirectory run = null;
     if (rank0) {
       Path parent = ckptFile == null ? null : ckptFile.toAbsolutePath().getParent();
@@ -74,9 +88,11 @@ public final class TrainingRun {
           inRun
               ? RunDirectory.existing(parent.getParent())
               : RunDirectory.create(
-                  Path.of(cfg.results()),
-                  (cfg.runName().isBlank() ? cfg.modelTag() + "-" + cfg.preset() : cfg.runName()));
-      run.writeConfig(cfg.asMap());
+                  Path.of(cfg.run().results()),
+                  (cfg.run().runName().isBlank()
+                      ? cfg.model().tag() + "-" + cfg.preset()
+                      : cfg.run().runName()));
+      run.writeConfig(cfg);
     }
     try (Preemption preemption = Preemption.onSigterm();
         Trainer trainer = Trainer.create(cfg, data, sync)) {
@@ -86,9 +102,9 @@ public final class TrainingRun {
           log.printf(Locale.ROOT, "resumed from %s at step %d%n", ckptFile, trainer.stepCount());
           notes.forEach(log::println);
         }
-      } else if (cfg.initFrom() != null) {
+      } else if (cfg.run().initFrom() != null) {
         // every rank loads the same file, so no broadcast is needed
-        String what = FineTuneStart.apply(trainer, cfg.initFrom(), cfg.resetClasses());
+        String what = FineTuneStart.apply(trainer, cfg.run().initFrom(), cfg.run().resetClasses());
         if (rank0) log.println(what);
       }
       if (rank0) {
@@ -105,7 +121,7 @@ public final class TrainingRun {
             data.name(),
             data.size(),
             trainer.stats(),
-            cfg.stdMode().name().toLowerCase(Locale.ROOT),
+            cfg.data().stdMode().name().toLowerCase(Locale.ROOT),
             trainer.modulation().modulatedStd());
       }
       return loop(cfg, trainer, run, sync, log, reporting, preemption);
@@ -132,8 +148,8 @@ public final class TrainingRun {
     LogWindow window = new LogWindow();
     ProgressSink.Factory sinks =
         rank0 ? reporting.progress() : (task, from, total, out) -> (step, message, logLine) -> {};
-    try (ProgressSink progress = sinks.open("train", start, cfg.steps(), log)) {
-      while (trainer.stepCount() < cfg.steps()) {
+    try (ProgressSink progress = sinks.open("train", start, cfg.optim().steps(), log)) {
+      while (trainer.stepCount() < cfg.optim().steps()) {
         if (stopRequested(preemption, sync)) {
           preempted = true;
           break;
@@ -152,7 +168,7 @@ public final class TrainingRun {
               r.gradNorm());
         if (s == 100) rss100 = ProcessMemory.rssMb();
         if (s == 1000) rss1000 = ProcessMemory.rssMb();
-        boolean logNow = s % cfg.logEvery() == 0 || s == cfg.steps();
+        boolean logNow = s % cfg.run().logEvery() == 0 || s == cfg.optim().steps();
         if (logNow && rank0) {
           long now = System.nanoTime();
           double secs = (now - windowStart) / 1e9, itPerS = (s - windowStep) / Math.max(secs, 1e-9);
@@ -163,24 +179,27 @@ public final class TrainingRun {
           window.drainInto(row, r);
           row.put("lr", trainer.lr());
           row.put("it_per_s", itPerS);
-          row.put("img_per_s", itPerS * cfg.batch());
+          row.put("img_per_s", itPerS * cfg.optim().batch());
           row.put("rss_mb", ProcessMemory.rssMb());
           row.put("skipped_total", trainer.skippedSteps());
           row.put("elapsed_s", (now - t0) / 1e9);
           row.put("wall_time", System.currentTimeMillis() / 1000.0);
           metrics.log(row);
-          progress.update(s, message(row, r.terms().keySet(), itPerS, cfg.batch()), true);
+          progress.update(s, message(row, r.terms().keySet(), itPerS, cfg.optim().batch()), true);
         } else {
           progress.update(s, message(r), false);
         }
-        if (rank0 && cfg.sampleEvery() > 0 && s % cfg.sampleEvery() == 0) {
+        if (rank0 && cfg.run().sampleEvery() > 0 && s % cfg.run().sampleEvery() == 0) {
           TrainingSamples.Drawn d =
               TrainingSamples.draw(trainer.emaModel(), cfg, trainer.modulation());
           Path file = TrainingSamples.write(d, run.root(), s);
           if (d.grid() != null) metrics.image(s, "samples", d.grid());
           log.printf(Locale.ROOT, "step %d: EMA samples %s%n", s, file);
         }
-        if (cfg.ckptEvery() > 0 && s % cfg.ckptEvery() == 0 && s < cfg.steps() && rank0) {
+        if (cfg.run().ckptEvery() > 0
+            && s % cfg.run().ckptEvery() == 0
+            && s < cfg.optim().steps()
+            && rank0) {
           last = Checkpoint.fileFor(run.checkpoints(), s);
           trainer.save(last);
         }
@@ -196,7 +215,7 @@ public final class TrainingRun {
       if (reporting.lossCurve() != null && metrics.rows().size() >= 2) {
         reporting
             .lossCurve()
-            .write(metrics.rows(), png, "Training loss: " + cfg.modelTag() + " " + cfg.preset());
+            .write(metrics.rows(), png, "Training loss: " + cfg.model().tag() + " " + cfg.preset());
       }
       if (!Double.isNaN(rss100)) log.printf(Locale.ROOT, "RSS at step 100: %.0f MB%n", rss100);
       if (!Double.isNaN(rss1000))

@@ -1,19 +1,12 @@
 package org.fasterdit.examples;
 
 import java.nio.file.Path;
-import java.util.List;
 import org.fasterdit.data.DataStats;
 import org.fasterdit.data.Dataset;
 import org.fasterdit.data.SyntheticShapes;
-import org.fasterdit.diffusion.FlowObjective;
-import org.fasterdit.diffusion.FlowPath;
 import org.fasterdit.diffusion.Objective;
-import org.fasterdit.diffusion.Prediction;
-import org.fasterdit.diffusion.TimestepSampler;
 import org.fasterdit.model.DiT;
-import org.fasterdit.model.DiTConfig;
 import org.fasterdit.torch.Devices;
-import org.fasterdit.train.ConfigResolver;
 import org.fasterdit.train.GradientSync;
 import org.fasterdit.train.StepResult;
 import org.fasterdit.train.TrainConfig;
@@ -38,14 +31,13 @@ public final class ReadmeExample {
     Dataset data =
         new SyntheticShapes(1000, 32, 1, 0); // or Datasets.open("fashion-mnist", 32, "train")
     TrainConfig cfg =
-        ConfigResolver.resolve(null, List.of("preset=fasterdit", "batch=16", "lr=3e-4"));
-    DiT model = new DiT(new DiTConfig(2, 64, 4, 4, 32, 1, 10, false), Devices.resolve("cpu"), 0);
-    Objective transport =
-        new FlowObjective(
-            FlowPath.LINEAR,
-            Prediction.VELOCITY,
-            TimestepSampler.parse("lognorm:0,1", -1),
-            1.0); // FasterDiT: velocity, logit-normal t, direction loss
+        TrainConfig.preset("fasterdit") // velocity, logit-normal t, direction loss, std modulation
+            .with("batch", 16)
+            .with("lr", 3e-4)
+            .with("depth", 2)
+            .with("hidden", 64);
+    DiT model = new DiT(cfg.model().forData(32, 1, 10), Devices.resolve("cpu"), cfg.run().seed());
+    Objective transport = Trainer.objectiveFor(cfg);
     double loss = Double.NaN;
     try (Trainer trainer =
         new Trainer(
@@ -57,8 +49,8 @@ public final class ReadmeExample {
             r.step(), r.loss(), r.terms().get("mse"), r.terms().get("direction"));
         loss = r.loss();
       }
-      trainer.save(checkpoint); // model, EMA, optimizer, step, data stats: resume with
-      // trainer.resume(checkpoint)
+      // model, EMA, optimizer, step, data stats; trainer.resume(checkpoint) continues exactly
+      trainer.save(checkpoint);
     }
     // README:end
     return loss;

@@ -43,7 +43,8 @@ class PublicCheckpointTest {
       Tensor noise = Tensors.view(REF.get("noise"));
       Tensor y = Tensors.view(REF.get("y"));
       var cfgT = m.config();
-      DdpmSchedule full = DdpmSchedule.of(cfgT.betaSchedule(), cfgT.diffusionSteps());
+      DdpmSchedule full =
+          DdpmSchedule.of(cfgT.objective().betaSchedule(), cfgT.objective().diffusionSteps());
       Tensor out =
           new DdpmSampler(full, steps, true, false)
               .sample(
@@ -56,8 +57,8 @@ class PublicCheckpointTest {
   void ditTrainingDictSamplesAsTheReferenceDdim() {
     try (TrainedModel m =
         PublicCheckpoint.load(DIR.resolve("DiT-tiny.pt"), "ema", 2, "auto", "cpu")) {
-      assertEquals("ddpm", m.config().objective());
-      assertTrue(m.config().learnSigma());
+      assertEquals("ddpm", m.config().objective().kind().toString());
+      assertTrue(m.config().model().learnSigma());
       assertTrue(m.origin().contains("DiT training args"), m.origin());
       assertEquals(2, m.model().config().heads());
       double e = relErr(ddim(m, 10, 1), REF.get("ddim_10").toFloatArray());
@@ -77,18 +78,18 @@ class PublicCheckpointTest {
   void bareStateDictIsTakenAsDit(@TempDir Path tmp) throws Exception {
     Path bare = DIR.resolve("DiT-tiny-ema.pt");
     try (TrainedModel m = PublicCheckpoint.load(bare, "ema", 2, "auto", "cpu")) {
-      assertEquals("ddpm", m.config().objective());
+      assertEquals("ddpm", m.config().objective().kind().toString());
       assertTrue(m.origin().contains("public DiT default"), m.origin());
       assertTrue(relErr(ddim(m, 10, 1), REF.get("ddim_10").toFloatArray()) < 1e-4);
     }
     // the same bytes under a SiT name are taken as SiT's flow, and --objective overrides either
     Path sitNamed = Files.copy(bare, tmp.resolve("SiT-XL-2-256x256.pt"));
     try (TrainedModel m = PublicCheckpoint.load(sitNamed, "ema", 2, "auto", "cpu")) {
-      assertEquals("flow", m.config().objective());
+      assertEquals("flow", m.config().objective().kind().toString());
       assertTrue(m.origin().contains("file name"), m.origin());
     }
     try (TrainedModel m = PublicCheckpoint.load(sitNamed, "ema", 2, "ddpm", "cpu")) {
-      assertEquals("ddpm", m.config().objective());
+      assertEquals("ddpm", m.config().objective().kind().toString());
       assertTrue(m.origin().contains("--objective"), m.origin());
     }
   }
@@ -98,14 +99,14 @@ class PublicCheckpointTest {
     try (TrainedModel m =
             PublicCheckpoint.load(DIR.resolve("SiT-tiny.pt"), "ema", 2, "auto", "cpu");
         var scope = NativeScope.open()) {
-      assertEquals("flow", m.config().objective());
-      assertEquals(FlowPath.LINEAR, m.config().path());
-      assertEquals(Prediction.VELOCITY, m.config().prediction());
+      assertEquals("flow", m.config().objective().kind().toString());
+      assertEquals(FlowPath.LINEAR, m.config().objective().path());
+      assertEquals(Prediction.VELOCITY, m.config().objective().prediction());
       assertTrue(m.origin().contains("SiT training args"), m.origin());
       Tensor out =
           new FlowSampler(
-                  m.config().path(),
-                  m.config().prediction(),
+                  m.config().objective().path(),
+                  m.config().objective().prediction(),
                   FlowSampler.Method.EULER,
                   8,
                   1.0,

@@ -5,16 +5,20 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.fasterdit.diffusion.ContinuousSchedule;
+import org.fasterdit.diffusion.DdpmSchedule;
+import org.fasterdit.diffusion.FlowPath;
+import org.fasterdit.diffusion.NoiseSchedule;
 import org.junit.jupiter.api.Test;
 
 class NoiseScheduleTest {
 
   @Test
   void parsesEveryNameAndRejectsOthersByName() {
-    assertInstanceOf(FlowLinearSchedule.class, NoiseSchedule.parse("linear"));
-    assertInstanceOf(FlowCosineSchedule.class, NoiseSchedule.parse(" Cosine "));
-    assertInstanceOf(VpSchedule.class, NoiseSchedule.parse("vp"));
-    assertEquals("ddpm-linear", NoiseSchedule.parse("ddpm-linear").name());
+    assertInstanceOf(FlowPath.class, NoiseSchedule.parse("linear"));
+    assertInstanceOf(FlowPath.class, NoiseSchedule.parse(" Cosine "));
+    assertInstanceOf(FlowPath.class, NoiseSchedule.parse("vp"));
+    assertEquals("ddpm-linear", NoiseSchedule.parse("ddpm-linear").label());
     assertEquals(1000, ((DdpmSchedule) NoiseSchedule.parse("ddpm-cosine")).steps());
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> NoiseSchedule.parse("sigmoid"));
@@ -33,7 +37,7 @@ class NoiseScheduleTest {
         assertEquals(direct, s.logSnr(t, 0.7), 1e-9, name + " t=" + t);
       }
     }
-    DdpmSchedule d = DdpmSchedule.linear(1000);
+    DdpmSchedule d = DdpmSchedule.of(DdpmSchedule.Kind.LINEAR, 1000);
     for (int k = 0; k < 1000; k += 37) {
       assertEquals(2 * Math.log(d.alpha(k) / d.sigma(k)), d.logSnr(k), 1e-9, "ddpm k=" + k);
       assertEquals(1.0, d.alpha(k) * d.alpha(k) + d.sigma(k) * d.sigma(k), 1e-12);
@@ -42,13 +46,13 @@ class NoiseScheduleTest {
 
   @Test
   void continuousPathsRunFromNoiseToData() {
-    assertEquals(0, new FlowLinearSchedule().alpha(0));
-    assertEquals(1, new FlowLinearSchedule().alpha(1));
-    assertEquals(0, new FlowCosineSchedule().sigma(1));
-    assertEquals(1, new FlowCosineSchedule().sigma(0), 1e-15);
+    assertEquals(0, FlowPath.LINEAR.alpha(0));
+    assertEquals(1, FlowPath.LINEAR.alpha(1));
+    assertEquals(0, FlowPath.COSINE.sigma(1));
+    assertEquals(1, FlowPath.COSINE.sigma(0), 1e-15);
     // VP never reaches pure noise: log alpha(0) = -(20 - 0.1)/4 - 0.05
-    assertEquals(-5.025, new VpSchedule().logAlpha(0), 1e-12);
-    assertEquals(1, new VpSchedule().alpha(1));
+    assertEquals(-5.025, FlowPath.logAlphaVp(0), 1e-12);
+    assertEquals(1, FlowPath.VP.alpha(1));
   }
 
   @Test
@@ -65,15 +69,15 @@ class NoiseScheduleTest {
 
   @Test
   void bisectionInvertsLogSnr() {
-    FlowLinearSchedule lin = new FlowLinearSchedule();
+    FlowPath lin = FlowPath.LINEAR;
     for (double l = -15; l <= 15; l += 0.5) {
-      assertEquals(FlowLinearSchedule.timeAtLogSnrExact(l), lin.timeAtLogSnr(l), 1e-13, "l=" + l);
+      assertEquals(FlowPath.linearTimeAtLogSnr(l), lin.timeAtLogSnr(l), 1e-13, "l=" + l);
     }
-    FlowCosineSchedule cos = new FlowCosineSchedule();
+    FlowPath cos = FlowPath.COSINE;
     for (double l = -10; l <= 10; l += 0.5) {
       assertEquals(2 / Math.PI * Math.atan(Math.exp(l / 2)), cos.timeAtLogSnr(l), 1e-13, "l=" + l);
     }
-    VpSchedule vp = new VpSchedule();
+    FlowPath vp = FlowPath.VP;
     assertEquals(0, vp.timeAtLogSnr(-11)); // below what VP reaches
     assertEquals(-10.05, vp.logSnr(0), 1e-3);
     assertEquals(3.0, vp.logSnr(vp.timeAtLogSnr(3.0)), 1e-9);
@@ -81,10 +85,10 @@ class NoiseScheduleTest {
 
   @Test
   void ddpmSchedulesHaveTheExpectedEnds() {
-    DdpmSchedule lin = DdpmSchedule.linear(1000);
+    DdpmSchedule lin = DdpmSchedule.of(DdpmSchedule.Kind.LINEAR, 1000);
     assertEquals(1 - 1e-4, lin.alphaBar(0), 1e-15);
     assertEquals(4.04e-5, lin.alphaBar(999), 0.02e-5); // the well-known DDPM-linear final abar
-    DdpmSchedule cos = DdpmSchedule.cosine(1000);
+    DdpmSchedule cos = DdpmSchedule.of(DdpmSchedule.Kind.COSINE, 1000);
     assertTrue(
         cos.alphaBar(999) < 1e-8, "cosine ends (nearly) at pure noise: " + cos.alphaBar(999));
     for (DdpmSchedule d : new DdpmSchedule[] {lin, cos}) {
@@ -96,7 +100,7 @@ class NoiseScheduleTest {
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> lin.sigma(1000));
     assertTrue(e.getMessage().contains("0..999"), e.getMessage());
-    assertThrows(IllegalArgumentException.class, () -> new FlowLinearSchedule().alpha(1.5));
-    assertThrows(IllegalArgumentException.class, () -> new FlowLinearSchedule().logSnr(0.5, -1));
+    assertThrows(IllegalArgumentException.class, () -> FlowPath.LINEAR.alpha(1.5));
+    assertThrows(IllegalArgumentException.class, () -> FlowPath.LINEAR.logSnr(0.5, -1));
   }
 }

@@ -9,6 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import org.fasterdit.diffusion.FlowPath;
+import org.fasterdit.diffusion.NoiseSchedule;
+import org.fasterdit.diffusion.TimestepDistribution;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,8 +22,8 @@ class SnrPdfReportTest {
     SnrGrid grid = new SnrGrid(-10, 10, 21);
     TimestepDistribution d = new TimestepDistribution.LogitNormal(0, 1);
     return List.of(
-        SnrPdf.analytic(new FlowLinearSchedule(), d, 0.5, grid),
-        SnrPdf.analytic(new FlowLinearSchedule(), d, 2, grid));
+        SnrPdf.analytic(FlowPath.LINEAR, d, 0.5, grid),
+        SnrPdf.analytic(FlowPath.LINEAR, d, 2, grid));
   }
 
   @Test

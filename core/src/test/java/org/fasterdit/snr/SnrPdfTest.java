@@ -4,6 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
+import org.fasterdit.diffusion.DdpmSchedule;
+import org.fasterdit.diffusion.FlowPath;
+import org.fasterdit.diffusion.NoiseSchedule;
+import org.fasterdit.diffusion.TimestepDistribution;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -20,8 +24,7 @@ class SnrPdfTest {
   @ValueSource(doubles = {0.5, 1, 2, 0.18215})
   void flowLinearWithLognormIsNormalWithMean2LnStdAndStd2(double std) {
     Curve c =
-        SnrPdf.analytic(
-            new FlowLinearSchedule(), new TimestepDistribution.LogitNormal(0, 1), std, GRID);
+        SnrPdf.analytic(FlowPath.LINEAR, new TimestepDistribution.LogitNormal(0, 1), std, GRID);
     double mean = 2 * Math.log(std);
     double[] x = c.logSnr();
     double[] p = c.density();
@@ -35,8 +38,7 @@ class SnrPdfTest {
     assertTrue(worst < 1e-9, "in fact the route is exact up to rounding: " + worst);
 
     LogSnrStats s =
-        SnrPdf.stats(
-            new FlowLinearSchedule(), new TimestepDistribution.LogitNormal(0, 1), std, GRID);
+        SnrPdf.stats(FlowPath.LINEAR, new TimestepDistribution.LogitNormal(0, 1), std, GRID);
     assertEquals(mean, s.mean(), 1e-6);
     assertEquals(2, s.std(), 1e-6);
   }
@@ -45,8 +47,7 @@ class SnrPdfTest {
   void workedCaseMonteCarloAgreesWithTheCurve() {
     SnrGrid grid =
         new SnrGrid(-12, 12, 97); // bins 0.25 wide: enough samples per bin for a tight check
-    assertMonteCarloAgrees(
-        new FlowLinearSchedule(), new TimestepDistribution.LogitNormal(0, 1), 1.0, grid);
+    assertMonteCarloAgrees(FlowPath.LINEAR, new TimestepDistribution.LogitNormal(0, 1), 1.0, grid);
   }
 
   @ParameterizedTest
@@ -79,7 +80,7 @@ class SnrPdfTest {
     // VP's density jumps from 0 to > 0 at its noisiest point; the one bin holding the jump is a
     // point value vs a
     // bin average there, not a comparison of like with like.
-    int jumpBin = s instanceof VpSchedule vp ? grid.binOf(vp.logSnr(0, std)) : -1;
+    int jumpBin = s instanceof FlowPath vp ? grid.binOf(vp.logSnr(0, std)) : -1;
     for (int i = 0; i < p.length; i++) {
       if (i == jumpBin) continue;
       double tol = 5 * Math.sqrt(p[i] / (n * h)) + 2e-3;
@@ -87,7 +88,7 @@ class SnrPdfTest {
           p[i],
           q[i],
           tol,
-          s.name() + "+" + d.spec() + " std=" + std + " at l=" + exact.logSnr()[i]);
+          s.label() + "+" + d.spec() + " std=" + std + " at l=" + exact.logSnr()[i]);
     }
   }
 
@@ -137,15 +138,14 @@ class SnrPdfTest {
     assertTrue(inGrid > 0.99, path + " " + sampler + " keeps most mass in [-25, 25]: " + inGrid);
     // VP's PDF jumps at its lowest log SNR, which costs the trapezoid rule about one bin's worth
     // there.
-    double tol = s instanceof VpSchedule ? 1e-2 : 2e-3;
+    double tol = s instanceof FlowPath ? 1e-2 : 2e-3;
     assertEquals(inGrid, c.integral(), tol, path + " " + sampler);
   }
 
   @Test
   void uniformOnFlowLinearIsLogistic() {
     // t ~ U(0,1), l = 2 logit(t): logistic with scale 2, density e^{-l/2} / (2 (1 + e^{-l/2})^2)
-    Curve c =
-        SnrPdf.analytic(new FlowLinearSchedule(), new TimestepDistribution.Uniform(), 1.0, GRID);
+    Curve c = SnrPdf.analytic(FlowPath.LINEAR, new TimestepDistribution.Uniform(), 1.0, GRID);
     double[] x = c.logSnr();
     double[] p = c.density();
     for (int i = 0; i < x.length; i++) {
@@ -157,7 +157,7 @@ class SnrPdfTest {
   @Test
   void ddpmUniformApproachesTheContinuousLimit() {
     // For uniform steps, the cell-spread density is ~ 1 / (T |dl/dk|) where steps are dense.
-    DdpmSchedule d = DdpmSchedule.linear(1000);
+    DdpmSchedule d = DdpmSchedule.of(DdpmSchedule.Kind.LINEAR, 1000);
     SnrGrid grid = new SnrGrid(-8, 4, 49);
     Curve c = SnrPdf.analytic(d, new TimestepDistribution.Uniform(), 1.0, grid);
     double[] l = d.logSnrs();
@@ -174,7 +174,7 @@ class SnrPdfTest {
 
   @Test
   void vpHasNoMassBelowItsNoisiestPoint() {
-    Curve c = SnrPdf.analytic(new VpSchedule(), new TimestepDistribution.Uniform(), 1.0, GRID);
+    Curve c = SnrPdf.analytic(FlowPath.VP, new TimestepDistribution.Uniform(), 1.0, GRID);
     for (int i = 0; i < GRID.points(); i++) {
       if (GRID.x(i) < -10.06) assertEquals(0, c.density()[i], "l=" + GRID.x(i));
     }

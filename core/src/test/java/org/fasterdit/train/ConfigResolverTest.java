@@ -19,17 +19,17 @@ class ConfigResolverTest {
     Files.writeString(f, "{\"preset\": \"sit\", \"batch\": 32, \"lr\": 2e-4}");
     TrainConfig c = ConfigResolver.resolve(f, List.of("batch=16", "--ema_decay=0.99"));
     assertEquals("sit", c.preset());
-    assertEquals(16, c.batch());
-    assertEquals(2e-4, c.lr());
-    assertEquals(0.99, c.emaDecay());
-    assertEquals(0.0, c.directionWeight());
-    assertEquals("uniform", c.timesteps().toString());
-    assertEquals(StdModulation.Mode.NONE, c.stdMode());
+    assertEquals(16, c.optim().batch());
+    assertEquals(2e-4, c.optim().lr());
+    assertEquals(0.99, c.optim().emaDecay());
+    assertEquals(0.0, c.objective().directionWeight());
+    assertEquals("uniform", c.objective().timesteps().toString());
+    assertEquals(StdModulation.Mode.NONE, c.data().stdMode());
     TrainConfig d = ConfigResolver.resolve(null, List.of("preset=dit"));
-    assertEquals("ddpm", d.objective());
-    assertTrue(d.learnSigma());
+    assertEquals("ddpm", d.objective().kind().toString());
+    assertTrue(d.model().learnSigma());
     TrainConfig g = ConfigResolver.resolve(null, List.of("path=cosine"));
-    assertEquals(FlowPath.COSINE, g.path());
+    assertEquals(FlowPath.COSINE, g.objective().path());
   }
 
   @Test
@@ -60,8 +60,41 @@ class ConfigResolverTest {
             () -> ConfigResolver.resolve(null, List.of("timesteps=lognorm:0")));
     assertTrue(e.getMessage().contains("timesteps"), e.getMessage());
     TrainConfig c = ConfigResolver.resolve(null, List.of("patch=3"));
-    e = assertThrows(IllegalArgumentException.class, () -> c.modelConfig(32, 1, 10));
+    e = assertThrows(IllegalArgumentException.class, () -> c.model().forData(32, 1, 10));
     assertTrue(
         e.getMessage().contains("patch size 3 must divide the input size 32"), e.getMessage());
+  }
+
+  @Test
+  void aliasesTypedChangesAndRefusedCombinations() {
+    TrainConfig c =
+        ConfigResolver.resolve(
+            null, List.of("--global-batch-size=32", "global_seed=7", "path-type=GVP", "workers=2"));
+    assertEquals(32, c.optim().batch());
+    assertEquals(7, c.run().seed());
+    assertEquals(FlowPath.COSINE, c.objective().path());
+    assertEquals(2, c.run().stepThreads());
+    assertEquals("32", c.get("batch"));
+    TrainConfig d = TrainConfig.preset("sit").with("batch", 8).with("lr", 3e-4);
+    assertEquals(8, d.optim().batch());
+    assertEquals(3e-4, d.optim().lr());
+    assertEquals("uniform", d.objective().timesteps().toString());
+    assertEquals("lognorm:0,1", d.with("preset", "fasterdit").objective().timesteps().toString());
+    assertEquals(64, d.with("preset", "fasterdit").optim().batch());
+    assertTrue(c.typedValues().get("batch") instanceof Integer);
+    assertTrue(c.typedValues().get("flip") instanceof Boolean);
+    var e =
+        assertThrows(
+            ConfigException.class,
+            () -> ConfigResolver.resolve(null, List.of("preset=dit", "timesteps=lognorm:0,1")));
+    assertTrue(e.getMessage().contains("timesteps=lognorm:0,1"), e.getMessage());
+    assertTrue(e.getMessage().contains("objective=ddpm"), e.getMessage());
+    e = assertThrows(ConfigException.class, () -> d.with("bacth", 3));
+    assertTrue(e.getMessage().contains("unknown config key 'bacth'"), e.getMessage());
+    assertEquals(
+        "DiT-XL/2", ConfigResolver.resolve(null, List.of("model=DiT-XL/2")).model().name());
+    assertEquals(
+        28,
+        ConfigResolver.resolve(null, List.of("model=SiT-XL/2")).model().forData(32, 4, 10).depth());
   }
 }

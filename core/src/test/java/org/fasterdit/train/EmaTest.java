@@ -27,7 +27,7 @@ class EmaTest {
   @Test
   void trainerAppliesTheWarmupDecays() {
     TrainConfig cfg = ResumeTest.config("fasterdit", "ema-decay=0.9999");
-    assertTrue(cfg.emaWarmup());
+    assertTrue(cfg.optim().emaWarmup());
     String name = "final_layer.linear.weight";
     try (Trainer t = Trainer.create(cfg, ResumeTest.data(), GradientSync.NONE)) {
       float[] ema = t.emaModel().get(name);
@@ -49,7 +49,7 @@ class EmaTest {
 
   @Test
   void warmupIsAConfigKey() {
-    assertFalse(ConfigResolver.resolve(null, List.of("ema-warmup=false")).emaWarmup());
+    assertFalse(ConfigResolver.resolve(null, List.of("ema-warmup=false")).optim().emaWarmup());
     var e =
         assertThrows(
             IllegalArgumentException.class,

@@ -50,7 +50,7 @@ class FineTuneStartTest {
     TrainConfig cfg = config();
     try (Arena arena = Arena.ofConfined();
         Trainer t = Trainer.create(cfg, new RandomLatents(16, 4, 8, 10), GradientSync.NONE)) {
-      String what = FineTuneStart.apply(t, cfg.initFrom(), cfg.resetClasses());
+      String what = FineTuneStart.apply(t, cfg.run().initFrom(), cfg.run().resetClasses());
       assertTrue(what.contains("label table of 10 classes kept"), what);
       for (String k : List.of("blocks.1.attn.qkv.weight", FineTuneStart.LABEL_TABLE, "pos_embed")) {
         assertArrayEquals(file("model", arena).get(k).toFloatArray(), t.model().get(k), k);
@@ -81,7 +81,7 @@ class FineTuneStartTest {
     try (Arena arena = Arena.ofConfined();
         Trainer t = Trainer.create(reset, new RandomLatents(16, 4, 8, 5), GradientSync.NONE)) {
       float[] fresh = t.model().get(FineTuneStart.LABEL_TABLE);
-      String what = FineTuneStart.apply(t, reset.initFrom(), reset.resetClasses());
+      String what = FineTuneStart.apply(t, reset.run().initFrom(), reset.run().resetClasses());
       assertTrue(what.contains("re-initialised for 5 classes (file: 10)"), what);
       assertArrayEquals(fresh, t.model().get(FineTuneStart.LABEL_TABLE));
       assertArrayEquals(fresh, t.emaModel().get(FineTuneStart.LABEL_TABLE));

@@ -89,7 +89,7 @@ class NanGuardTest {
     TrainConfig c = cfg(3);
     var model =
         new org.fasterdit.model.DiT(
-            c.modelConfig(32, 1, 10),
+            c.model().forData(32, 1, 10),
             new org.bytedeco.pytorch.Device(org.bytedeco.pytorch.global.torch.DeviceType.CPU),
             0);
     try (Trainer t =
@@ -119,7 +119,7 @@ class NanGuardTest {
     TrainConfig c = cfg(5);
     var model =
         new org.fasterdit.model.DiT(
-            c.modelConfig(32, 1, 10),
+            c.model().forData(32, 1, 10),
             new org.bytedeco.pytorch.Device(org.bytedeco.pytorch.global.torch.DeviceType.CPU),
             0);
     try (Trainer t =

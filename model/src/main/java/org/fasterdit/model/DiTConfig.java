@@ -76,10 +76,12 @@ public record DiTConfig(
   public static DiTConfig preset(
       String name, int inputSize, int inChannels, int numClasses, boolean learnSigma) {
     String n = name.trim();
-    var m = java.util.regex.Pattern.compile("(?i)DiT-(S|B|L|XL)/(2|4|8)").matcher(n);
+    var m = java.util.regex.Pattern.compile("(?i)(?:DiT|SiT)-(S|B|L|XL)/(2|4|8)").matcher(n);
     if (!m.matches()) {
       throw new IllegalArgumentException(
-          "unknown model '" + name + "': expected DiT-{S,B,L,XL}/{2,4,8}, e.g. DiT-S/2");
+          "unknown model '"
+              + name
+              + "': expected DiT-{S,B,L,XL}/{2,4,8} (or SiT-...), e.g. DiT-S/2");
     }
     int[] s = SIZES.get(m.group(1).toUpperCase(Locale.ROOT));
     return new DiTConfig(

@@ -43,7 +43,11 @@ public final class Autocast implements AutoCloseable {
     return new Autocast(device, true, dtype);
   }
 
-  /** A no-op guard, so callers can write one try block whatever the precision. */
+  /**
+   * Turns autocast off for the region (e.g. to keep attention in fp32 inside a bf16 region) and
+   * restores the previous state on close; where autocast is already off it changes nothing, so
+   * callers can write one try block whatever the precision.
+   */
   public static Autocast off(DeviceType device) {
     return new Autocast(device, false, null);
   }

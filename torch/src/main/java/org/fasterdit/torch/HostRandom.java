@@ -12,7 +12,7 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * at step N reproduces the same draws with no generator state to save, and results do not depend on
  * the device or the LibTorch build.
  */
-public final class HostRandom {
+public final class HostRandom implements java.util.random.RandomGenerator {
   private final SplittableRandom rng;
 
   private HostRandom(long seed) {
@@ -41,14 +41,22 @@ public final class HostRandom {
     return z ^ (z >>> 31);
   }
 
+  @Override
+  public long nextLong() {
+    return rng.nextLong();
+  }
+
+  @Override
   public double nextDouble() {
     return rng.nextDouble();
   }
 
+  @Override
   public double nextGaussian() {
     return rng.nextGaussian();
   }
 
+  @Override
   public int nextInt(int bound) {
     return rng.nextInt(bound);
   }

@@ -7,8 +7,8 @@ import org.bytedeco.pytorch.Tensor;
 /**
  * One scope per step: every tensor handle created while the scope is open is freed when it closes.
  * JavaCPP only counts the 8-byte handle of a tensor, so without a scope the GC never feels the
- * native memory behind it (see shared/docs/libtorch-java-notes.md). A tensor that must outlive the
- * step is passed to {@link #retain}.
+ * native memory behind it (see docs/libtorch-from-java.md). A tensor that must outlive the step is
+ * passed to {@link #retain}.
  *
  * <pre>{@code
  * try (var scope = NativeScope.open()) {

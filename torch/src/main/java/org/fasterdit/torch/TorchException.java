@@ -1,9 +1,11 @@
 package org.fasterdit.torch;
 
 /**
- * The one unchecked exception type for failures inside LibTorch or at the native boundary. JavaCPP
- * surfaces a C++ exception as a bare RuntimeException whose message holds the full C++ backtrace;
- * this type keeps the first line readable and names what the caller was doing.
+ * The one unchecked exception type for failures inside LibTorch or at the native boundary, used by
+ * the model, trainer, samplers and CLI. JavaCPP surfaces a C++ exception as a bare RuntimeException
+ * whose message holds the full C++ backtrace; this type's message is what the caller was doing plus
+ * the first line of the native message, and the full native text stays in {@link #getCause()} (the
+ * CLI prints it with {@code FASTERDIT_DEBUG=1}).
  */
 public final class TorchException extends RuntimeException {
   public TorchException(String message) {
@@ -14,7 +16,8 @@ public final class TorchException extends RuntimeException {
     super(message + ": " + firstLine(cause.getMessage()), cause);
   }
 
-  static String firstLine(String s) {
+  /** The first line of a (native) message. */
+  public static String firstLine(String s) {
     if (s == null) return "(no message)";
     int nl = s.indexOf('\n');
     return nl < 0 ? s : s.substring(0, nl);
@@ -27,10 +30,17 @@ public final class TorchException extends RuntimeException {
   public static <T> T wrap(String doing, java.util.function.Supplier<T> body) {
     try {
       return body.get();
-    } catch (TorchException e) {
-      throw e;
     } catch (RuntimeException e) {
-      throw new TorchException(doing, e);
+      if (isNative(e)) throw new TorchException(doing, e);
+      throw e; // our own exceptions already say what is wrong
     }
+  }
+
+  /**
+   * True for an exception JavaCPP made from a C++ one: exactly {@code RuntimeException}, never a
+   * subclass (ours are all subclasses or other types).
+   */
+  public static boolean isNative(Throwable e) {
+    return e.getClass() == RuntimeException.class;
   }
 }

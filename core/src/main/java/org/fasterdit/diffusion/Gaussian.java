@@ -1,4 +1,4 @@
-package org.fasterdit.snr;
+package org.fasterdit.diffusion;
 
 /**
  * Standard-normal pdf and cdf; the JDK has neither and this module must not pull in a maths library

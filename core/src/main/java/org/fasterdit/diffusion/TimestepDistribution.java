@@ -1,11 +1,12 @@
-package org.fasterdit.snr;
+package org.fasterdit.diffusion;
 
 import java.util.Locale;
 import java.util.random.RandomGenerator;
 
 /**
- * How training draws timesteps: {@code uniform} or {@code lognorm:MU,S} (logit-normal: n ~ N(MU,
- * S), t = sigmoid(n)).
+ * The distribution training draws timesteps from: {@code uniform} or {@code lognorm:MU,S}
+ * (logit-normal: n ~ N(MU, S), t = sigmoid(n)), with the density and CDF the SNR-PDF analysis
+ * needs. {@link TimestepSampler} is this distribution plus the step it is switched off at.
  *
  * <p>The distribution lives on continuous time u in [0, 1] in the SiT convention (u = 1 is data).
  * Discrete DDPM schedules (integer k = 0..T-1, k = T-1 noisiest) use the <b>same</b> distribution
@@ -175,7 +176,8 @@ public sealed interface TimestepDistribution {
 
     @Override
     public double sample(RandomGenerator rng) {
-      return sigmoid(mu + s * rng.nextGaussian());
+      // the plain logistic: a draw far in the lower tail gives exp(+large) = inf and so u = 0
+      return 1 / (1 + Math.exp(-(mu + s * rng.nextGaussian())));
     }
 
     @Override

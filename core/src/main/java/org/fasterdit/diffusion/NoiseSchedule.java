@@ -1,15 +1,17 @@
-package org.fasterdit.snr;
+package org.fasterdit.diffusion;
 
 import java.util.Locale;
 
 /**
- * A forward process x_t = alpha(t) x + sigma(t) eps, seen only through its coefficients, which is
- * all the SNR-PDF analysis needs.
+ * A forward process x_t = alpha(t) x + sigma(t) eps: the one noise-schedule concept, used by the
+ * objectives, the samplers and the SNR-PDF analysis alike. The flow paths ({@link FlowPath}) and
+ * the DDPM beta schedules ({@link DdpmSchedule}) are its two kinds.
  *
  * <p>Two families, because they use opposite time conventions and the PDF math differs:
  *
  * <ul>
- *   <li>{@link ContinuousSchedule}: t in [0, 1], SiT convention (t = 0 is noise, t = 1 is data);
+ *   <li>{@link ContinuousSchedule} ({@link FlowPath}): t in [0, 1], SiT convention (t = 0 is noise,
+ *       t = 1 is data);
  *   <li>{@link DdpmSchedule}: integer t = 0..T-1, DiT convention (t = T-1 is the noisiest).
  * </ul>
  *
@@ -18,8 +20,8 @@ import java.util.Locale;
  */
 public sealed interface NoiseSchedule permits ContinuousSchedule, DdpmSchedule {
 
-  /** The name {@link #parse} accepts for this schedule. */
-  String name();
+  /** The name {@link #parse} accepts for this schedule ("linear", "ddpm-cosine", ...). */
+  String label();
 
   double alpha(double t);
 
@@ -53,11 +55,11 @@ public sealed interface NoiseSchedule permits ContinuousSchedule, DdpmSchedule {
     if (spec == null)
       throw new IllegalArgumentException("noise schedule is missing: expected " + NAMES);
     return switch (spec.trim().toLowerCase(Locale.ROOT)) {
-      case FlowLinearSchedule.NAME -> new FlowLinearSchedule();
-      case FlowCosineSchedule.NAME -> new FlowCosineSchedule();
-      case VpSchedule.NAME -> new VpSchedule();
-      case DdpmSchedule.LINEAR -> DdpmSchedule.linear(DdpmSchedule.DEFAULT_STEPS);
-      case DdpmSchedule.COSINE -> DdpmSchedule.cosine(DdpmSchedule.DEFAULT_STEPS);
+      case "linear" -> FlowPath.LINEAR;
+      case "cosine" -> FlowPath.COSINE;
+      case "vp" -> FlowPath.VP;
+      case "ddpm-linear" -> DdpmSchedule.of(DdpmSchedule.Kind.LINEAR, DdpmSchedule.DEFAULT_STEPS);
+      case "ddpm-cosine" -> DdpmSchedule.of(DdpmSchedule.Kind.COSINE, DdpmSchedule.DEFAULT_STEPS);
       default ->
           throw new IllegalArgumentException(
               "unknown noise schedule '" + spec + "': expected " + NAMES);

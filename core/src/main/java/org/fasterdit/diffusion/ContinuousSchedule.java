@@ -1,12 +1,11 @@
-package org.fasterdit.snr;
+package org.fasterdit.diffusion;
 
 /**
  * A schedule on continuous t in [0, 1] with t = 0 noise and t = 1 data (SiT convention), so log SNR
  * increases strictly with t. That monotonicity is what lets the SNR PDF be written as p_T(t(l))
  * |dt/dl|.
  */
-public sealed interface ContinuousSchedule extends NoiseSchedule
-    permits FlowLinearSchedule, FlowCosineSchedule, VpSchedule {
+public sealed interface ContinuousSchedule extends NoiseSchedule permits FlowPath {
 
   /**
    * d(log SNR)/dt, strictly positive on (0, 1); independent of sigma_d because the data std only
@@ -44,8 +43,13 @@ public sealed interface ContinuousSchedule extends NoiseSchedule
     return timeAtLogSnr(logSnr - NoiseSchedule.dataStdShift(dataStd));
   }
 
-  /** Rejects t outside [0, 1] with a message naming the schedule and the value. */
+  /**
+   * Rejects t outside [0, 1] with a message naming the schedule and the value. A sampler's time
+   * grid may overshoot an end by rounding (e.g. 1 + 2e-16): within 1e-9 it is clamped, not refused.
+   */
   static double checkTime(String schedule, double t) {
+    if (t < 0 && t > -1e-9) return 0;
+    if (t > 1 && t < 1 + 1e-9) return 1;
     if (!(t >= 0 && t <= 1)) {
       throw new IllegalArgumentException(
           schedule + " schedule: t must be in [0, 1] (0 = noise, 1 = data), got " + t);
