@@ -103,7 +103,8 @@ public final class StudyRunner implements AutoCloseable {
 
   /** DDPM models: ancestral and DDIM; flow models: Euler and Heun, all at the plan's NFE. */
   public List<String> samplers(Run run) {
-    return config(run, plan.finalStep()).objective().equals("ddpm")
+    return config(run, plan.finalStep()).objective().kind()
+            == org.fasterdit.diffusion.ObjectiveKind.DDPM
         ? List.of("ddpm", "ddim")
         : List.of("euler", "heun");
   }

@@ -54,6 +54,6 @@ class EmaTest {
         assertThrows(
             IllegalArgumentException.class,
             () -> ConfigResolver.resolve(null, List.of("ema-warmup=sometimes")));
-    assertTrue(e.getMessage().contains("ema-warmup must be true or false"), e.getMessage());
+    assertTrue(e.getMessage().contains("'ema-warmup' must be true or false"), e.getMessage());
   }
 }
