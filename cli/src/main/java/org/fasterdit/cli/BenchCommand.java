@@ -28,7 +28,9 @@ import picocli.CommandLine.Option;
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
-    description = "Benchmark training steps (last line: img_per_s=<v> mfu=<v> peak_rss_mb=<v>).")
+    description =
+        "Benchmark training steps (last line: img_per_s=<v, median step> mfu=<v> peak_rss_mb=<v>"
+            + " img_per_s_mean=<v> limit_img_per_s=<v>).")
 public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--model", defaultValue = "DiT-S/2")
   String model;
@@ -181,7 +183,7 @@ public final class BenchCommand implements Callable<Integer> {
           Locale.ROOT,
           "median step %.1f ms (mean %.1f, min %.1f, max %.1f over %d steps); process CPU %.1f ms per step%n",
           ms,
-          times.stream().mapToDouble(Double::doubleValue).average().orElse(0),
+          times.stream().mapToDouble(Double::doubleValue).average().orElse(ms),
           sorted[0],
           sorted[sorted.length - 1],
           steps,
@@ -222,8 +224,15 @@ public final class BenchCommand implements Callable<Integer> {
           "host-side preparation per step (data read, noise and label draws, copy in): %.2f ms = %.2f%% of a step%n",
           hostMs,
           100 * hostMs / ms);
+      double meanMs = times.stream().mapToDouble(Double::doubleValue).average().orElse(ms);
       System.out.printf(
-          Locale.ROOT, "img_per_s=%.3f mfu=%.3f peak_rss_mb=%.0f%n", imgPerS, mfu, rssTotal);
+          Locale.ROOT,
+          "img_per_s=%.3f mfu=%.3f peak_rss_mb=%.0f img_per_s_mean=%.3f limit_img_per_s=%.3f%n",
+          imgPerS,
+          mfu,
+          rssTotal,
+          batch / (meanMs / 1e3),
+          limitImgPerS(peak, gflopsPerImage));
     }
     return 0;
   }
