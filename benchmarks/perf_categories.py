@@ -10,6 +10,9 @@ GROUPS = [
     ("GEMM (OpenBLAS kernels and packing)", lambda d, s: "openblas" in d and re.search(r"kernel|copy|beta", s)),
     ("OpenBLAS threads waiting for work", lambda d, s: "openblas" in d),
     ("LibTorch kernels (elementwise, attention, norms, optimizer)", lambda d, s: re.search(r"libtorch|libc10|libgomp", d)),
+    # oneDNN generates its bf16 GEMM kernels at run time: anonymous executable memory with no symbol
+    # (Java's JIT code is named through the perf map, so it does not land here)
+    ("oneDNN JIT kernels (bf16 GEMM)", lambda d, s: d in ("[unknown]", "//anon") or d.startswith("[anon")),
     ("JVM side: Java code, JVM, JNI glue", lambda d, s: re.search(r"libjvm|perf-\d+\.map|libjava|jnitorch|libjnijavacpp|\[JIT\]", d)),
     ("OS kernel (page faults, scheduling)", lambda d, s: "kernel" in d),
     ("C library (malloc, memcpy)", lambda d, s: "libc.so" in d or "ld-linux" in d),
