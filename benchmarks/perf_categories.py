@@ -4,12 +4,19 @@ Every sample is one thread on a core at one instant, so shares are of the CPU ti
 """
 import collections
 import re
+import os
 import sys
+
+TOP = int(os.environ.get("PERF_TOP", "3"))  # symbols listed per group
+WIDTH = int(os.environ.get("PERF_SYMBOL_WIDTH", "70"))
 
 GROUPS = [
     ("GEMM (OpenBLAS kernels and packing)", lambda d, s: "openblas" in d and re.search(r"kernel|copy|beta", s)),
     ("OpenBLAS threads waiting for work", lambda d, s: "openblas" in d),
     ("LibTorch kernels (elementwise, attention, norms, optimizer)", lambda d, s: re.search(r"libtorch|libc10|libgomp", d)),
+    # oneDNN generates its bf16 GEMM kernels at run time: executable memory with no symbol, which perf files
+    # under the JVM's perf map (Java's JIT code is named there, so unnamed addresses are not Java)
+    ("oneDNN JIT kernels (bf16 GEMM)", lambda d, s: s.startswith("[unknown]") and re.search(r"perf-\d+\.map|\[unknown\]|anon", d)),
     ("JVM side: Java code, JVM, JNI glue", lambda d, s: re.search(r"libjvm|perf-\d+\.map|libjava|jnitorch|libjnijavacpp|\[JIT\]", d)),
     ("OS kernel (page faults, scheduling)", lambda d, s: "kernel" in d),
     ("C library (malloc, memcpy)", lambda d, s: "libc.so" in d or "ld-linux" in d),
@@ -28,14 +35,14 @@ def main(path):
         sym, dso = (m.group(1), m.group(2)) if m else (parts[2].strip(), "")
         group = next((g for g, match in GROUPS if match(dso, sym)), "other")
         counts[group] += 1
-        top[group][re.sub(r"\(.*", "", sym)[:70]] += 1
+        top[group][sym[:WIDTH]] += 1
         total += 1
     if total == 0:
         sys.exit("perf_categories: no samples (was sampling enabled around the timed steps?)")
     print(f"CPU samples during the timed steps: {total}")
     for group, n in counts.most_common():
         print(f"  {100.0 * n / total:5.1f}%  {group}")
-        for sym, k in top[group].most_common(3):
+        for sym, k in top[group].most_common(TOP):
             print(f"           {100.0 * k / total:5.1f}%  {sym}")
     jvm = counts["JVM side: Java code, JVM, JNI glue"]
     print(f"jvm_side_share={jvm / total:.4f}")

@@ -16,7 +16,7 @@ source ci/runtime-env.sh
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkfifo "$work/ctl" "$work/ack"
-CP="trainer/target/classes:$(cat trainer/target/classpath.txt)"
+CP="cli/target/classes:$(cat cli/target/classpath.txt)"
 # -XX:+DumpPerfMapAtExit names JIT-compiled Java methods for perf; -D -1 starts with sampling off
 perf record -q -F 499 -D -1 --control "fifo:$work/ctl,$work/ack" -o "$work/perf.data" -- \
   "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 \

@@ -103,6 +103,8 @@ public final class DemoCommand implements Callable<Integer> {
     // the EMA weights, as `sample` uses by default
     try (TrainedModel m = TrainedModel.load(r.lastCheckpoint(), "ema", cfg.run().device())) {
       int classes = m.model().config().numClasses(), perClass = 8;
+      var sampling = m.precisionFor(org.fasterdit.torch.Precision.AUTO, perClass);
+      System.out.println("sampling precision: " + sampling.describe());
       SampleSet all = null;
       List<float[]> parts = new ArrayList<>();
       List<long[]> labels = new ArrayList<>();
@@ -110,7 +112,7 @@ public final class DemoCommand implements Callable<Integer> {
         SampleSpec spec =
             new SampleSpec(
                 perClass, "heun", 25, Guidance.of(cfgScale), 1000 + c, c, perClass, "ema", 1.0);
-        SampleSet s = m.generator().generate(spec, k -> {});
+        SampleSet s = m.generator(sampling.chosen(), perClass).generate(spec, k -> {});
         parts.add(s.x());
         labels.add(s.labels());
         all = s;

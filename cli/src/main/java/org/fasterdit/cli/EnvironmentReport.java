@@ -9,9 +9,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
 import java.util.Set;
-import java.util.TreeSet;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.pytorch.global.torch;
+import org.fasterdit.torch.CpuFlags;
 import org.fasterdit.torch.Devices;
 
 /**
@@ -114,14 +114,7 @@ final class EnvironmentReport {
   }
 
   static String cpuFeatures() {
-    Set<String> flags = new TreeSet<>();
-    String model = null;
-    for (String line : cpuinfo()) {
-      if (line.startsWith("flags")) {
-        for (String f : line.substring(line.indexOf(':') + 1).trim().split("\\s+")) flags.add(f);
-        break;
-      }
-    }
+    Set<String> flags = CpuFlags.current();
     if (flags.isEmpty()) return "unknown (no /proc/cpuinfo)";
     StringBuilder b = new StringBuilder();
     for (String f : CPU_FLAGS)
@@ -129,7 +122,7 @@ final class EnvironmentReport {
     return b.toString();
   }
 
-  private static String cpuModel() {
+  static String cpuModel() {
     for (String line : cpuinfo())
       if (line.startsWith("model name")) return line.substring(line.indexOf(':') + 1).trim();
     return System.getProperty("os.arch");

@@ -124,6 +124,14 @@ public final class SampleCommand implements Callable<Integer> {
       description = "images per model call (default ${DEFAULT-VALUE})")
   int batch;
 
+  @Option(
+      names = "--precision",
+      defaultValue = "auto",
+      description =
+          "auto (bf16 where a probe of the model's matmuls finds it >= 1.25x faster here), fp32,"
+              + " bf16 or fp16 (default ${DEFAULT-VALUE})")
+  String precision;
+
   @Option(names = "--weights", defaultValue = "ema", description = "ema or model")
   String weights;
 
@@ -193,6 +201,9 @@ public final class SampleCommand implements Callable<Integer> {
     try (TrainedModel m = TrainedModel.open(checkpoint, weights, h, objective, device)) {
       System.out.println(m.origin());
       System.out.println("model: " + m.model().config().describe());
+      var p = m.precisionFor(Precision.parse(precision), batch);
+      System.out.println("precision: " + p.describe());
+      var generator = m.generator(p.chosen(), batch);
       long t0 = System.nanoTime();
       SampleSet s;
       if (ProgressBarSink.onTerminal()) {
@@ -203,12 +214,21 @@ public final class SampleCommand implements Callable<Integer> {
                 .setStyle(me.tongfei.progressbar.ProgressBarStyle.ASCII)
                 .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err))
                 .build()) {
-          s = m.generator().generate(spec, bar::stepTo);
+          s = generator.generate(spec, bar::stepTo);
         }
       } else {
-        s = m.generator().generate(spec, done -> {}); // redirected: only the summary lines below
+        s = generator.generate(spec, done -> {}); // redirected: only the summary lines below
       }
-      System.out.printf(Locale.ROOT, "%d samples in %.1f s%n", num, (System.nanoTime() - t0) / 1e9);
+      double secs = (System.nanoTime() - t0) / 1e9;
+      System.out.printf(
+          Locale.ROOT,
+          "%d samples in %.1f s (%.3f images/s, %d steps, cfg scale %s, %s)%n",
+          num,
+          secs,
+          num / Math.max(secs, 1e-9),
+          steps,
+          cfgScale,
+          p.chosen().key());
       if (vae != null) s = decode(s, m);
       System.out.println(SampleExport.write(s, out));
     }

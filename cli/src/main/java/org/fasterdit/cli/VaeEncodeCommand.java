@@ -157,13 +157,9 @@ public final class VaeEncodeCommand implements Callable<Integer> {
   }
 
   static Precision chosen(String name, Device dev) {
-    if (!name.trim().equalsIgnoreCase("auto")) {
-      Precision p = Precision.parse(name);
-      p.checkSupported(dev);
-      return p;
-    }
-    PrecisionProbe.Result r = PrecisionProbe.convolution(dev);
-    System.out.println("precision " + r.describe());
+    Precision requested = Precision.parse(name);
+    PrecisionProbe.Result r = PrecisionProbe.convolution(requested, dev);
+    if (requested == Precision.AUTO) System.out.println("precision " + r.describe());
     return r.chosen();
   }
 }

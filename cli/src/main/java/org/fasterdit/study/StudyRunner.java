@@ -237,7 +237,10 @@ public final class StudyRunner implements AutoCloseable {
           throw new IllegalArgumentException(
               "cannot create " + npz.getParent() + ": " + e.getMessage());
         }
-        SampleExport.write(m.generator().generate(spec, k -> {}), npz);
+        // fp32, as the arms measured so far: a change of precision must not move the comparison
+        SampleExport.write(
+            m.generator(org.fasterdit.torch.Precision.FP32, spec.batch()).generate(spec, k -> {}),
+            npz);
       }
     }
     ImageArrays a = ImageArrays.fromNpz(npz);

@@ -11,6 +11,7 @@ import org.fasterdit.diffusion.ObjectiveSpec;
 import org.fasterdit.model.DiT;
 import org.fasterdit.torch.HostRandom;
 import org.fasterdit.torch.NativeScope;
+import org.fasterdit.torch.Precision;
 import org.fasterdit.torch.RandomStreams;
 import org.fasterdit.torch.Tensors;
 import org.fasterdit.torch.TorchException;
@@ -24,11 +25,20 @@ public final class SampleGenerator {
   private final DiT model;
   private final ObjectiveSpec objective;
   private final StdModulation modulation;
+  private final Precision precision;
 
-  public SampleGenerator(DiT model, ObjectiveSpec objective, StdModulation modulation) {
+  /**
+   * @param precision what the model computes in (resolved: fp32, bf16 or fp16 under autocast); the
+   *     samplers' running state stays fp32
+   */
+  public SampleGenerator(
+      DiT model, ObjectiveSpec objective, StdModulation modulation, Precision precision) {
+    precision.checkSupported(model.device());
+    precision.autocast(model.device()).close(); // refuses an unresolved auto here, not mid-run
     this.model = model;
     this.objective = objective;
     this.modulation = modulation;
+    this.precision = precision;
   }
 
   /**
@@ -71,7 +81,10 @@ public final class SampleGenerator {
         long[] yb = java.util.Arrays.copyOfRange(labels, from, from + n);
         Tensor y = HostRandom.onDevice(Tensors.ofLongs(yb, n), d);
         HostRandom stepRng = HostRandom.forStep(spec.seed(), from, RandomStreams.SAMPLE_STEPS, 0);
-        Tensor out = sampleBatch(spec, noise, y, stepRng);
+        Tensor out;
+        try (var a = precision.autocast(d)) {
+          out = sampleBatch(spec, noise, y, stepRng);
+        }
         float[] host = Tensors.toFloats(out);
         modulation.invert(host, c, s * s);
         System.arraycopy(host, 0, all, from * per, host.length);

@@ -9,6 +9,8 @@ import org.fasterdit.data.StdModulation;
 import org.fasterdit.model.CheckpointLoader;
 import org.fasterdit.model.DiT;
 import org.fasterdit.torch.Devices;
+import org.fasterdit.torch.Precision;
+import org.fasterdit.torch.PrecisionProbe;
 import org.fasterdit.train.Checkpoint;
 import org.fasterdit.train.ConfigResolver;
 import org.fasterdit.train.TrainConfig;
@@ -78,8 +80,26 @@ public record TrainedModel(
     return PublicCheckpoint.load(fileOrDir, weights, heads, objective, device);
   }
 
-  public SampleGenerator generator() {
-    return new SampleGenerator(model, config.objective(), modulation);
+  /**
+   * A generator computing in {@code requested}; auto is resolved by a probe of this model's matmuls
+   * at the sampling batch ({@code batch}, at most 8 images timed) on the calling thread.
+   */
+  public SampleGenerator generator(Precision requested, int batch) {
+    return new SampleGenerator(
+        model, config.objective(), modulation, precisionFor(requested, batch).chosen());
+  }
+
+  /** What {@link #generator} computes in, and why. */
+  public PrecisionProbe.Result precisionFor(Precision requested, int batch) {
+    var mc = model.config();
+    return PrecisionProbe.transformer(
+        requested,
+        model.device(),
+        mc.hidden(),
+        mc.heads(),
+        mc.tokens(),
+        Math.max(1, Math.min(batch, 8)),
+        1);
   }
 
   @Override

@@ -26,13 +26,18 @@ public final class TrainingSamples {
    */
   public record Drawn(SampleSet samples, BufferedImage grid) {}
 
-  public static Drawn draw(DiT ema, TrainConfig cfg, StdModulation modulation) {
+  /**
+   * @param precision the training run's (resolved) precision
+   */
+  public static Drawn draw(
+      DiT ema, TrainConfig cfg, StdModulation modulation, org.fasterdit.torch.Precision precision) {
     long[] labels = new long[COUNT];
     for (int i = 0; i < COUNT; i++) labels[i] = i % ema.config().numClasses();
     SampleSpec spec =
         new SampleSpec(COUNT, "auto", STEPS, Guidance.none(), SEED, -1, COUNT, "ema", 1.0);
     SampleSet s =
-        new SampleGenerator(ema, cfg.objective(), modulation).generate(spec, labels, k -> {});
+        new SampleGenerator(ema, cfg.objective(), modulation, precision)
+            .generate(spec, labels, k -> {});
     return new Drawn(s, SampleExport.isImage(s) ? SampleExport.gridImage(s, COLUMNS) : null);
   }
 

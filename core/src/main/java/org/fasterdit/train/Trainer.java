@@ -28,6 +28,7 @@ import org.fasterdit.torch.Devices;
 import org.fasterdit.torch.HostRandom;
 import org.fasterdit.torch.NativeScope;
 import org.fasterdit.torch.Precision;
+import org.fasterdit.torch.PrecisionProbe;
 import org.fasterdit.torch.RandomStreams;
 import org.fasterdit.torch.Scalars;
 import org.fasterdit.torch.Tensors;
@@ -52,6 +53,7 @@ public final class Trainer implements AutoCloseable {
   private final GradientSync sync;
   private final Device device;
   private final LossScaler scaler;
+  private final PrecisionProbe.Result precision;
   private final List<Tensor> trainable = new ArrayList<>();
   private final TensorVector trainableVector;
   private BatchLoader loader;
@@ -104,7 +106,6 @@ public final class Trainer implements AutoCloseable {
     this.stats = stats;
     this.sync = sync;
     this.device = model.device();
-    cfg.run().precision().checkSupported(device);
     if (cfg.run().tf32() && Devices.isCuda(device))
       torch.globalContext().setFloat32MatmulPrecision("high");
     if (data.numClasses() > model.config().numClasses()) {
@@ -131,6 +132,16 @@ public final class Trainer implements AutoCloseable {
     // checked before anything native is allocated below
     int workers =
         cfg.stepThreads(Devices.isCuda(device), cfg.optim().microBatch() / sync.worldSize());
+    var mc = model.config();
+    this.precision =
+        PrecisionProbe.transformer(
+            cfg.run().precision(),
+            device,
+            mc.hidden(),
+            mc.heads(),
+            mc.tokens(),
+            Math.max(1, cfg.optim().microBatch() / sync.worldSize() / workers),
+            workers);
     this.modulation = new StdModulation(cfg.data().stdMode(), cfg.data().targetStd(), stats);
     Map<String, Tensor> named = new LinkedHashMap<>();
     model
@@ -151,8 +162,13 @@ public final class Trainer implements AutoCloseable {
             cfg.optim().beta2(),
             cfg.optim().adamEps(),
             cfg.optim().weightDecay());
-    this.scaler = new LossScaler(cfg.run().precision() == Precision.FP16, cfg.run().nanPatience());
+    this.scaler = new LossScaler(precision.chosen() == Precision.FP16, cfg.run().nanPatience());
     this.parallel = workers > 1 ? new ParallelMicroBatch(workers) : null;
+  }
+
+  /** The precision the steps compute in, and why (the {@code precision} key, auto resolved). */
+  public PrecisionProbe.Result precision() {
+    return precision;
   }
 
   /**
@@ -319,7 +335,7 @@ public final class Trainer implements AutoCloseable {
     Tensor xt =
         HostRandom.onDevice(Tensors.ofFloats(x, count, batch.c(), batch.h(), batch.w()), device);
     Tensor yt = HostRandom.onDevice(Tensors.ofLongs(y, count), device);
-    try (var a = cfg.run().precision().autocast(device)) {
+    try (var a = precision.chosen().autocast(device)) {
       return objective.loss(model, xt, yt, rngs, step);
     }
   }

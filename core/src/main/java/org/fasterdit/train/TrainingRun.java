@@ -115,6 +115,7 @@ public final class TrainingRun {
             trainer.model().config().describe(),
             trainer.model().parameterCount() / 1e6,
             trainer.objective().describe());
+        log.printf(Locale.ROOT, "precision: %s%n", trainer.precision().describe());
         log.printf(
             Locale.ROOT,
             "data: %s, %d samples, stats %s; std modulation %s -> sigma_d=%.3f%n",
@@ -191,7 +192,8 @@ public final class TrainingRun {
         }
         if (rank0 && cfg.run().sampleEvery() > 0 && s % cfg.run().sampleEvery() == 0) {
           TrainingSamples.Drawn d =
-              TrainingSamples.draw(trainer.emaModel(), cfg, trainer.modulation());
+              TrainingSamples.draw(
+                  trainer.emaModel(), cfg, trainer.modulation(), trainer.precision().chosen());
           Path file = TrainingSamples.write(d, run.root(), s);
           if (d.grid() != null) metrics.image(s, "samples", d.grid());
           log.printf(Locale.ROOT, "step %d: EMA samples %s%n", s, file);

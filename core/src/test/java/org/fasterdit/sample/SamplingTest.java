@@ -48,7 +48,7 @@ class SamplingTest {
 
   static SampleSet sample(Path ckpt, String sampler, double cfg, long seed) {
     try (TrainedModel m = TrainedModel.load(ckpt, "ema", "cpu")) {
-      return m.generator()
+      return m.generator(org.fasterdit.torch.Precision.FP32, 64)
           .generate(
               new SampleSpec(5, sampler, 4, Guidance.of(cfg), seed, -1, 3, "ema", 1.0), k -> {});
     }
@@ -68,9 +68,12 @@ class SamplingTest {
   void dopri5TolerancesComeFromTheSpec(@TempDir Path dir) {
     Path flow = checkpoint(dir, "fasterdit");
     try (TrainedModel m = TrainedModel.load(flow, "ema", "cpu")) {
-      SampleSet sit = m.generator().generate(spec(1e-6, 1e-3), k -> {});
-      SampleSet same = m.generator().generate(spec(1e-6, 1e-3), k -> {});
-      SampleSet tight = m.generator().generate(spec(1e-9, 1e-9), k -> {});
+      SampleSet sit =
+          m.generator(org.fasterdit.torch.Precision.FP32, 64).generate(spec(1e-6, 1e-3), k -> {});
+      SampleSet same =
+          m.generator(org.fasterdit.torch.Precision.FP32, 64).generate(spec(1e-6, 1e-3), k -> {});
+      SampleSet tight =
+          m.generator(org.fasterdit.torch.Precision.FP32, 64).generate(spec(1e-9, 1e-9), k -> {});
       assertArrayEquals(sit.x(), same.x());
       assertTrue(!java.util.Arrays.equals(sit.x(), tight.x()), "atol/rtol had no effect");
     }

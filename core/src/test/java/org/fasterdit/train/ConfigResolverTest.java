@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.fasterdit.data.StdModulation;
 import org.fasterdit.diffusion.FlowPath;
+import org.fasterdit.torch.Precision;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -74,6 +75,10 @@ class ConfigResolverTest {
     assertEquals(7, c.run().seed());
     assertEquals(FlowPath.COSINE, c.objective().path());
     assertEquals(2, c.run().stepThreads());
+    assertEquals(Precision.AUTO, c.run().precision(), "auto is the default precision");
+    assertEquals(Precision.BF16, c.with("precision", "bf16").run().precision());
+    var p = assertThrows(ConfigException.class, () -> c.with("precision", "fp64"));
+    assertTrue(p.getMessage().contains("precision"), p.getMessage());
     assertEquals("32", c.get("batch"));
     TrainConfig d = TrainConfig.preset("sit").with("batch", 8).with("lr", 3e-4);
     assertEquals(8, d.optim().batch());

@@ -22,15 +22,25 @@ final class AdaLN {
   /**
    * x * (1 + scale) + shift, with (N, D) conditioning broadcast over tokens. One addcmul instead of
    * mul then add: one pass over the (N, T, D) activations and one temporary fewer, forward and
-   * backward.
+   * backward. Under autocast the conditioning comes from a linear layer in bf16 while x (after the
+   * fp32 layer norm) is fp32: the operands are cast to x's dtype first, because a CPU elementwise
+   * op over mixed dtypes runs LibTorch's scalar casting loop instead of its vectorised one.
    */
   static Tensor modulate(Tensor x, Tensor shift, Tensor scale) {
+    ScalarType t = x.scalar_type().intern();
     return torch.addcmul(
-        shift.unsqueeze(1), x, scale.unsqueeze(1).add(new org.bytedeco.pytorch.Scalar(1.0)));
+        shift.to(t).unsqueeze(1),
+        x,
+        scale.to(t).unsqueeze(1).add(new org.bytedeco.pytorch.Scalar(1.0)));
   }
 
-  /** x + gate * y, the gated residual of adaLN-Zero, as one addcmul (see {@link #modulate}). */
+  /**
+   * x + gate * y, the gated residual of adaLN-Zero, as one addcmul (see {@link #modulate}); the
+   * branch output y (bf16 under autocast) is cast to the residual stream's dtype first, as the
+   * gate.
+   */
   static Tensor gatedResidual(Tensor x, Tensor gate, Tensor y) {
-    return torch.addcmul(x, gate.unsqueeze(1), y);
+    ScalarType t = x.scalar_type().intern();
+    return torch.addcmul(x, gate.to(t).unsqueeze(1), y.to(t));
   }
 }

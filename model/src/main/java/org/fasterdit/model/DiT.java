@@ -78,7 +78,9 @@ public final class DiT implements AutoCloseable {
    * @return (N, C_out, H, W)
    */
   public Tensor forward(Tensor x, Tensor t, Tensor y) {
-    Tensor h = xEmbedder.forward(x).add(posEmbed); // (N, T, D)
+    // the patch embedding is bf16 under autocast: cast before adding the fp32 table (a mixed-dtype
+    // add runs a scalar loop on CPU, see AdaLN.modulate)
+    Tensor h = xEmbedder.forward(x).to(posEmbed.scalar_type().intern()).add(posEmbed); // (N, T, D)
     Tensor c = tEmbedder.forward(t).add(yEmbedder.forward(y)); // (N, D)
     for (DiTBlock block : blocks) h = block.forward(h, c); // (N, T, D)
     return unpatchify(finalLayer.forward(h, c)); // (N, C_out, H, W)

@@ -7,21 +7,27 @@ import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.DeviceType;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.fasterdit.torch.Autocast;
+import org.fasterdit.torch.Scalars;
 
-/** softmax(q k^T / sqrt(d)) v through LibTorch's fused scaled_dot_product_attention. */
+/** softmax(q k^T / sqrt(d)) v: LibTorch's fused scaled_dot_product_attention, or its parts. */
 public final class ScaledDotProduct {
   private ScaledDotProduct() {}
 
   /**
-   * (N, H, T, d) each -> (N, H, T, d). On CPU, bf16 attention is ~16x slower than fp32 (measured on
-   * this machine), so on CPU under autocast, or with bf16 inputs, the product itself runs in fp32
-   * with autocast suspended; the projections around it stay in bf16. Under autocast the result is
-   * fp32 (the next autocast op casts it); otherwise it comes back in the inputs' dtype.
+   * (N, H, T, d) each -> (N, H, T, d). On CPU, LibTorch's bf16 SDPA kernel is ~16x slower than fp32
+   * (measured on an AVX-512 CPU), so under CPU bf16 autocast the product runs as its parts instead:
+   * both matmuls in bf16 (oneDNN, the fast path on avx512_bf16/AMX CPUs) and the softmax in fp32
+   * (autocast's rule for softmax), which beat the fp32 SDPA kernel (benchmarks/RESULTS.md). bf16
+   * inputs outside autocast, and CPU fp16 autocast, run the fp32 kernel. Under autocast the result
+   * has autocast's dtype or fp32 (the next autocast op casts it); otherwise the inputs' dtype.
    */
   public static Tensor attend(Tensor q, Tensor k, Tensor v) {
+    if (q.is_cuda()) return sdpa(q, k, v);
     boolean autocast = Autocast.active(DeviceType.CPU);
+    if (autocast && torch.get_autocast_dtype(DeviceType.CPU).intern() == ScalarType.BFloat16)
+      return explicit(q, k, v);
     ScalarType in = q.scalar_type().intern();
-    if (!q.is_cuda() && (autocast || in == ScalarType.BFloat16)) {
+    if (autocast || in == ScalarType.BFloat16) {
       Tensor o;
       try (var fp32 = Autocast.off(DeviceType.CPU)) {
         o = sdpa(q.to(ScalarType.Float), k.to(ScalarType.Float), v.to(ScalarType.Float));
@@ -29,6 +35,12 @@ public final class ScaledDotProduct {
       return autocast ? o : o.to(in);
     }
     return sdpa(q, k, v);
+  }
+
+  /** Under bf16 autocast: matmuls in bf16, softmax in fp32; the scale folded into q. */
+  private static Tensor explicit(Tensor q, Tensor k, Tensor v) {
+    Tensor scores = q.mul(Scalars.of(1 / Math.sqrt(q.size(-1)))).matmul(k.transpose(-2, -1));
+    return scores.softmax(-1).matmul(v);
   }
 
   private static Tensor sdpa(Tensor q, Tensor k, Tensor v) {
