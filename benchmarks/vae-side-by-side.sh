@@ -6,7 +6,8 @@
 # Each figure is the best step of its run (img/s); the machine is shared, so every round runs every configuration
 # once, in alternating order (reference first in odd rounds, ours first in even ones), and the summary gives the
 # min..max over rounds. bf16 = autocast with fp32 weights (ours only: torch 1.13's CPU autocast fails on GroupNorm);
-# bf16-weights = weights and activations in bf16 (both; attention stays fp32 in ours).
+# bf16-weights = weights and activations in bf16 (both; attention stays fp32 in ours). fp32-channels-last = the
+# reference with model and inputs in torch.channels_last (ours always runs channels-last inside; not run for ours).
 # Pipe the output (| tee LOG): with stderr redirected to a file, the tee to /dev/stderr would overwrite it.
 # Both sides get the same threads: N (default: all cores) ATen intra-op threads and one OpenBLAS thread, because the
 # convolutions run in oneDNN on ATen's OpenMP pool (ci/runtime-env.sh's one-ATen-thread default is for DiT training).
@@ -31,14 +32,16 @@ trap 'rm -f "$RESULTS"' EXIT
 reference() {
   local prec=$1
   [[ $prec == bf16 ]] && return 0 # torch 1.13's CPU autocast fails on GroupNorm: the reference runs bf16-weights only
-  local line
+  local line layout=()
+  [[ $prec == fp32-channels-last ]] && layout=(--channels-last)
   line=$(OPENBLAS_NUM_THREADS=1 /usr/bin/python3 benchmarks/reference/vae_bench_reference.py --image-size "$SIZE" \
-    --batch "$BATCH" --steps "$STEPS" --warmup "$WARMUP" --width "$WIDTH" --precision "$prec" --threads "$THREADS" \
-    | tee /dev/stderr | tail -1)
+    --batch "$BATCH" --steps "$STEPS" --warmup "$WARMUP" --width "$WIDTH" --precision "${prec%-channels-last}" \
+    --threads "$THREADS" "${layout[@]}" | tee /dev/stderr | tail -1)
   echo "reference $prec $line" >> "$RESULTS"
 }
 ours() {
   local prec=$1 line
+  [[ $prec == fp32-channels-last ]] && return 0 # ours is channels-last inside in every precision
   line=$(OPENBLAS_NUM_THREADS=1 FASTERDIT_TORCH_THREADS=$THREADS ./fasterdit vae bench --image-size "$SIZE" \
     --batch "$BATCH" --steps "$STEPS" --warmup "$WARMUP" --width "$WIDTH" --precision "$prec" | tee /dev/stderr | tail -1)
   echo "fasterdit $prec $line" >> "$RESULTS"

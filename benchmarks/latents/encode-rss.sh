@@ -3,7 +3,8 @@
 # Usage: benchmarks/latents/encode-rss.sh WORKDIR [COUNT] [WIDTHS] [IMAGE_SIZE] [BATCH]
 # Makes WORKDIR/images (COUNT JPEGs) and WORKDIR/vae (random-weight SD-shaped VAE at WIDTHS) with
 # make_bench_inputs.py unless they exist, encodes into WORKDIR/shards, samples the JVM's RSS every 5 s into
-# WORKDIR/rss.csv and prints the RSS range after the first shard and the img/s the command reports.
+# WORKDIR/rss.csv, plots it (WORKDIR/rss.png, `fasterdit plot-csv`) and prints the RSS range after the first shard
+# and the img/s the command reports. On a shared machine run it niced: nice -n 15 benchmarks/latents/encode-rss.sh ...
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 WORK="${1:?usage: encode-rss.sh WORKDIR [COUNT] [WIDTHS] [IMAGE_SIZE] [BATCH]}"
@@ -29,3 +30,5 @@ wait "$LAUNCHER"
 tail -3 "$WORK/encode.log"
 awk -F, 'NR > 1 && $3 >= 1 { if (min == "" || $2 < min) min = $2; if ($2 > max) max = $2; last = $2; n++ }
   END { printf "RSS after the first shard: min %d MB, max %d MB, last %d MB over %d samples\n", min, max, last, n }' "$WORK/rss.csv"
+"$ROOT/fasterdit" plot-csv --csv "$WORK/rss.csv" --x seconds --y rss_mb \
+  --title "vae encode: RSS of the JVM, $COUNT images at ${SIZE} px, widths $WIDTHS" --out "$WORK/rss.png"

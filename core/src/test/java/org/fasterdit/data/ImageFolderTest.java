@@ -15,7 +15,9 @@ import org.fasterdit.io.Npy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Image folders decode lazily and in parallel, read CMYK JPEGs, and skip unreadable files. */
+/**
+ * Image folders decode lazily and in parallel, read CMYK and YCCK JPEGs, and skip unreadable files.
+ */
 class ImageFolderTest {
   static final Path IMAGES = Path.of("src/test/resources/images");
 
@@ -31,25 +33,61 @@ class ImageFolderTest {
   /** The CMYK JPEG from benchmarks/reference/make_image_fixtures.py decodes to Pillow's colours. */
   @Test
   void cmykJpegDecodesLikePillow(@TempDir Path dir) throws Exception {
-    Path f = Files.createDirectories(dir.resolve("d/a")).resolve("cmyk.jpg");
-    Files.copy(IMAGES.resolve("cmyk.jpg"), f);
-    ImageFolder folder = new ImageFolder(dir.resolve("d"), 30);
-    // 40x30 -> short side 30 kept, centre crop x in [5, 35)
-    byte[] px = folder.decode(0);
-    byte[] ref = Npy.read(IMAGES.resolve("cmyk_rgb.npy")).toByteArray(); // (30, 40, 3)
-    int maxErr = 0;
-    for (int y = 0; y < 30; y++) {
-      for (int x = 0; x < 30; x++) {
-        if (Math.abs(x + 5 - 20) < 3) continue; // the JPEG's chroma blur at the cyan/magenta edge
+    int maxErr = maxDifferenceFromPillow(dir, "cmyk", 40, 30, -100);
+    System.out.println("CMYK JPEG vs Pillow: max channel difference " + maxErr + " / 255");
+    assertTrue(maxErr <= 40, "CMYK colours differ from Pillow's by " + maxErr);
+  }
+
+  /**
+   * The Adobe YCCK JPEG (APP14 transform 2) of make_image_fixtures.py: the JDK's reader refuses it,
+   * TwelveMonkeys must undo the YCC transform and the Adobe inversion. A reader that took the
+   * components for CMYK inks would be off by ~100-255 in every quadrant.
+   */
+  @Test
+  void ycckJpegDecodesLikePillow(@TempDir Path dir) throws Exception {
+    byte[] file = Files.readAllBytes(IMAGES.resolve("ycck.jpg"));
+    int adobe =
+        indexOf(file, new byte[] {(byte) 0xFF, (byte) 0xEE, 0, 14, 'A', 'd', 'o', 'b', 'e'});
+    assertTrue(adobe >= 0, "ycck.jpg has no Adobe APP14 marker");
+    assertEquals(2, file[adobe + 4 + 11], "ycck.jpg's APP14 transform must be 2 (YCCK)");
+    int maxErr = maxDifferenceFromPillow(dir, "ycck", 40, 32, 16);
+    System.out.println("YCCK JPEG vs Pillow: max channel difference " + maxErr + " / 255");
+    assertTrue(maxErr <= 8, "YCCK colours differ from Pillow's by " + maxErr);
+  }
+
+  /**
+   * Decodes {@code name}.jpg ({@code w} x {@code h}, landscape) through an image folder at the
+   * short side and returns the largest channel difference from Pillow's RGB ({@code name}_rgb.npy),
+   * skipping 3 pixels either side of the colour edges at x = w / 2 and {@code edgeY} (-100: none),
+   * where the JPEG's ringing depends on the decoder's IDCT.
+   */
+  private static int maxDifferenceFromPillow(Path dir, String name, int w, int h, int edgeY)
+      throws Exception {
+    Path f = Files.createDirectories(dir.resolve("d/a")).resolve(name + ".jpg");
+    Files.copy(IMAGES.resolve(name + ".jpg"), f);
+    ImageFolder folder = new ImageFolder(dir.resolve("d"), h);
+    byte[] px = folder.decode(0); // short side h kept, centre crop x in [x0, x0 + h)
+    byte[] ref = Npy.read(IMAGES.resolve(name + "_rgb.npy")).toByteArray(); // (h, w, 3)
+    int x0 = (w - h) / 2, plane = h * h, maxErr = 0;
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < h; x++) {
+        if (Math.abs(x + x0 - w / 2) < 3 || Math.abs(y - edgeY) < 3) continue;
         for (int c = 0; c < 3; c++) {
-          int ours = px[c * 900 + y * 30 + x] & 0xFF;
-          int pil = ref[(y * 40 + x + 5) * 3 + c] & 0xFF;
+          int ours = px[c * plane + y * h + x] & 0xFF;
+          int pil = ref[(y * w + x + x0) * 3 + c] & 0xFF;
           maxErr = Math.max(maxErr, Math.abs(ours - pil));
         }
       }
     }
-    System.out.println("CMYK JPEG vs Pillow: max channel difference " + maxErr + " / 255");
-    assertTrue(maxErr <= 40, "CMYK colours differ from Pillow's by " + maxErr);
+    return maxErr;
+  }
+
+  private static int indexOf(byte[] data, byte[] pattern) {
+    for (int i = 0; i + pattern.length <= data.length; i++) {
+      if (java.util.Arrays.equals(data, i, i + pattern.length, pattern, 0, pattern.length))
+        return i;
+    }
+    return -1;
   }
 
   @Test

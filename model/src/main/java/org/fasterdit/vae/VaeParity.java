@@ -4,7 +4,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.bytedeco.pytorch.Device;
-import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.DeviceType;
 import org.fasterdit.io.HostTensor;
 import org.fasterdit.io.Npz;
@@ -55,23 +54,32 @@ public final class VaeParity {
   }
 
   public static Result run(AutoencoderKL vae, Map<String, HostTensor> c, Precision precision) {
+    Map<String, Double> errors = new LinkedHashMap<>();
+    long values = 0;
+    for (var e : outputs(vae, c, precision).entrySet()) {
+      float[] mine = e.getValue();
+      errors.put(e.getKey(), Parity.maxAbsDiff(mine, c.get(e.getKey()).toFloatArray(), e.getKey()));
+      values += mine.length;
+    }
+    return new Result(vae.config(), errors, values);
+  }
+
+  /**
+   * The four outputs of {@code vae} on the case's inputs, under {@code precision}'s autocast, as
+   * float32: {@code mean}, {@code logvar} of x, {@code recon} = decode(case mean), {@code dec_z} =
+   * decode(case z).
+   */
+  public static Map<String, float[]> outputs(
+      AutoencoderKL vae, Map<String, HostTensor> c, Precision precision) {
     try (var s = NativeScope.open();
         var a = precision.autocast(vae.device())) {
       Posterior p = vae.encode(Tensors.copyOf(c.get("x")));
-      Map<String, Tensor> got = new LinkedHashMap<>();
-      got.put("mean", p.mean());
-      got.put("logvar", p.logvar());
-      got.put("recon", vae.decode(Tensors.copyOf(c.get("mean"))));
-      got.put("dec_z", vae.decode(Tensors.copyOf(c.get("z"))));
-      Map<String, Double> errors = new LinkedHashMap<>();
-      long values = 0;
-      for (var e : got.entrySet()) {
-        float[] mine = Tensors.toFloats(e.getValue());
-        errors.put(
-            e.getKey(), Parity.maxAbsDiff(mine, c.get(e.getKey()).toFloatArray(), e.getKey()));
-        values += mine.length;
-      }
-      return new Result(vae.config(), errors, values);
+      Map<String, float[]> got = new LinkedHashMap<>();
+      got.put("mean", Tensors.toFloats(p.mean()));
+      got.put("logvar", Tensors.toFloats(p.logvar()));
+      got.put("recon", Tensors.toFloats(vae.decode(Tensors.copyOf(c.get("mean")))));
+      got.put("dec_z", Tensors.toFloats(vae.decode(Tensors.copyOf(c.get("z")))));
+      return got;
     }
   }
 }
