@@ -9,7 +9,6 @@ import java.util.concurrent.Callable;
 import org.fasterdit.train.Checkpoint;
 import org.fasterdit.train.ConfigResolver;
 import org.fasterdit.train.GradientSync;
-import org.fasterdit.train.Preemption;
 import org.fasterdit.train.TrainConfig;
 import org.fasterdit.train.TrainingRun;
 import picocli.CommandLine.Command;
@@ -72,7 +71,7 @@ public final class TrainCommand implements Callable<Integer> {
     cfg = DistributedSetup.forThisRank(cfg, System.getenv());
     try (GradientSync sync = DistributedSetup.fromEnvironment(cfg)) {
       TrainingRun.Result r = TrainingRun.run(cfg, resume, sync, System.out, CliReporting.INSTANCE);
-      return r.preempted() ? Preemption.EXIT_CODE : 0;
+      return r.preempted() ? ExitCodes.PREEMPTED : 0;
     }
   }
 }

@@ -30,16 +30,16 @@ import org.fasterdit.train.GradientSync;
  * (natively, and by a watchdog as a backstop), and a failure names the rank, the operation and the
  * likely cause instead of hanging.
  *
- * <p>Native lifetimes: the Java backend handle is the only owner of the process group, and the
- * group the only owner of its store ({@code Rendezvous.handOver}). {@link #close} frees both at a
- * known moment, so a JVM can train, close and join a new job (library use, sweeps); nothing is left
- * for the garbage collector to free later. After a failure the group is considered broken and is
- * deliberately kept (reachable, so never collected) until the process exits: its destructor could
- * block on the dead peer.
+ * <p>Native lifetimes: the group, the store and what they were built from belong to a {@link
+ * JoinedGroup}, and each collective's work handle is freed once waited for. {@link #close} frees
+ * them all at a known moment and in a safe order, so a JVM can train, close and join a new job on
+ * the same port (library use, sweeps); nothing is left for the garbage collector to free later.
+ * After a failure the group is considered broken and is deliberately kept (reachable, so never
+ * collected) until the process exits: its destructor could block on the dead peer.
  */
 public final class C10dGradientSync implements GradientSync {
   private final DistEnv env;
-  private final Rendezvous.Joined joined;
+  private final JoinedGroup group;
   private final Backend backend;
   private final Device device;
   private final CollectiveWatchdog watchdog;
@@ -49,13 +49,13 @@ public final class C10dGradientSync implements GradientSync {
 
   private C10dGradientSync(
       DistEnv env,
-      Rendezvous.Joined joined,
+      JoinedGroup group,
       Device device,
       CollectiveWatchdog watchdog,
       long bucketBytes) {
     this.env = env;
-    this.joined = joined;
-    this.backend = joined.backend();
+    this.group = group;
+    this.backend = group.backend();
     this.device = device;
     this.watchdog = watchdog;
     this.bucketBytes = bucketBytes;
@@ -70,8 +70,8 @@ public final class C10dGradientSync implements GradientSync {
     CollectiveWatchdog watchdog =
         new CollectiveWatchdog("rank " + env.rank() + " of " + env.worldSize(), env.timeout(), err);
     try {
-      Rendezvous.Joined joined = Rendezvous.join(env, Devices.isCuda(device), backend, watchdog);
-      return new C10dGradientSync(env, joined, device, watchdog, FlatBuckets.DEFAULT_BUCKET_BYTES);
+      JoinedGroup group = Rendezvous.join(env, Devices.isCuda(device), backend, watchdog);
+      return new C10dGradientSync(env, group, device, watchdog, FlatBuckets.DEFAULT_BUCKET_BYTES);
     } catch (RuntimeException e) {
       watchdog.close();
       throw e;
@@ -191,11 +191,14 @@ public final class C10dGradientSync implements GradientSync {
       throw new IllegalStateException(
           "rank " + env.rank() + ": " + what + " after the process group was closed");
     long n = ++collectives;
+    Work w = null;
     try (var a = watchdog.arm(what + " (collective #" + n + ")")) {
-      Work w = c.start();
+      w = c.start();
       w._wait(timeoutMs());
+      w.close(); // done: its buffers and its hold on the group's connections go now, not at a GC
     } catch (RuntimeException e) {
       broken = true;
+      if (w != null) group.part(w); // may still be in flight: kept with the broken group
       throw new IllegalStateException(
           String.format(
               Locale.ROOT,
@@ -222,7 +225,7 @@ public final class C10dGradientSync implements GradientSync {
   }
 
   public String backendName() {
-    return joined.backendName();
+    return group.backendName();
   }
 
   @Override
@@ -240,16 +243,9 @@ public final class C10dGradientSync implements GradientSync {
     if (closed) return;
     closed = true;
     watchdog.close();
-    if (broken) {
-      KEPT_UNTIL_EXIT.add(backend);
-      return;
-    }
-    backend.close(); // our only reference to the group; the group holds the store
+    if (broken) group.keepUntilExit();
+    else group.close();
   }
-
-  /** Broken groups, kept reachable so that no collector thread runs their destructors. */
-  private static final List<Backend> KEPT_UNTIL_EXIT =
-      java.util.Collections.synchronizedList(new ArrayList<>());
 
   /** A float64 tensor on the backend's device holding {@code values}. */
   private Tensor doubles(double[] values) {

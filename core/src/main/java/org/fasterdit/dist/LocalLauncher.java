@@ -79,7 +79,7 @@ public final class LocalLauncher {
             TERM,
             s -> {
               terminating.set(true);
-              procs.forEach(Process::destroy);
+              procs.forEach(LocalLauncher::signalTerm);
             });
     try {
       for (int local = 0; local < spec.nproc(); local++) {
@@ -101,7 +101,7 @@ public final class LocalLauncher {
           return 1;
         }
         procs.add(p);
-        if (terminating.get()) p.destroy(); // the signal came while the ranks were starting
+        if (terminating.get()) signalTerm(p); // the signal came while the ranks were starting
         pumps.add(pump(p.getInputStream(), out, rank));
         pumps.add(pump(p.getErrorStream(), err, rank));
       }
@@ -158,7 +158,8 @@ public final class LocalLauncher {
   private int waitForAll(List<Process> procs) throws InterruptedException {
     int base = spec.nodeRank() * spec.nproc();
     while (true) {
-      boolean allDone = true, preempted = false;
+      boolean allDone = true;
+      int preempted = 0;
       for (int i = 0; i < procs.size(); i++) {
         Process p = procs.get(i);
         if (p.isAlive()) {
@@ -167,7 +168,7 @@ public final class LocalLauncher {
         }
         int code = p.exitValue();
         if (code == Preemption.EXIT_CODE) {
-          preempted = true;
+          preempted++;
         } else if (code != 0) {
           int running = (int) procs.stream().filter(Process::isAlive).count();
           err.printf(
@@ -181,7 +182,17 @@ public final class LocalLauncher {
           return code > 0 && code < 256 ? code : 1;
         }
       }
-      if (allDone) return preempted ? Preemption.EXIT_CODE : 0;
+      if (allDone && preempted > 0) {
+        err.printf(
+            Locale.ROOT,
+            "fasterdit launch: preempted: %d of %d rank(s) exited with code %d; continue"
+                + " with the same launch command and train --resume RUN_DIR%n",
+            preempted,
+            procs.size(),
+            Preemption.EXIT_CODE);
+        return Preemption.EXIT_CODE;
+      }
+      if (allDone) return 0;
       Thread.sleep(100);
     }
   }
@@ -192,8 +203,17 @@ public final class LocalLauncher {
     return "";
   }
 
+  /**
+   * Sends SIGTERM and keeps reading the rank's output. {@link Process#destroy} would also close our
+   * ends of its pipes, so whatever the rank prints while it stops (the preemption message, why it
+   * failed) would be lost; the process handle only sends the signal.
+   */
+  private static void signalTerm(Process p) {
+    p.toHandle().destroy();
+  }
+
   private static void stopAll(List<Process> procs) throws InterruptedException {
-    procs.forEach(Process::destroy); // SIGTERM first: lets a rank print why it stops
+    procs.forEach(LocalLauncher::signalTerm); // SIGTERM first: lets a rank print why it stops
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(STOP_GRACE_S);
     for (Process p : procs) {
       long left = deadline - System.nanoTime();

@@ -3,7 +3,6 @@ package org.fasterdit.dist;
 import java.time.Duration;
 import org.bytedeco.javacpp.chrono.Milliseconds;
 import org.bytedeco.pytorch.Backend;
-import org.bytedeco.pytorch.Store;
 import org.bytedeco.pytorch.nccl.ProcessGroupNCCL;
 
 /**
@@ -16,11 +15,11 @@ import org.bytedeco.pytorch.nccl.ProcessGroupNCCL;
 final class NcclBackend {
   private NcclBackend() {}
 
-  static Backend create(Store store, int rank, int world, Duration timeout) {
+  static Backend create(JoinedGroup group, int rank, int world, Duration timeout) {
     try {
-      ProcessGroupNCCL.Options opts = new ProcessGroupNCCL.Options();
+      ProcessGroupNCCL.Options opts = group.part(new ProcessGroupNCCL.Options());
       opts.timeout(new Milliseconds(timeout.toMillis()));
-      return new ProcessGroupNCCL(store, rank, world, opts);
+      return new ProcessGroupNCCL(group.store(), rank, world, opts);
     } catch (LinkageError e) {
       // UnsatisfiedLinkError, or NoClassDefFoundError / ExceptionInInitializerError after a failed
       // first load

@@ -24,15 +24,10 @@ import org.bytedeco.pytorch.TCPStoreOptions;
  * (see docs/libtorch-from-java.md).
  */
 final class Rendezvous {
-  /**
-   * The backend of a joined job. It owns the store (see {@link #handOver}): closing the backend's
-   * Java handle frees the group, and the group frees the store.
-   */
-  record Joined(Backend backend, String backendName) {}
-
   private Rendezvous() {}
 
-  static Joined join(DistEnv env, boolean cuda, String forcedBackend, CollectiveWatchdog watchdog) {
+  static JoinedGroup join(
+      DistEnv env, boolean cuda, String forcedBackend, CollectiveWatchdog watchdog) {
     String name =
         forcedBackend != null && !forcedBackend.isBlank()
             ? forcedBackend.trim().toLowerCase(Locale.ROOT)
@@ -82,16 +77,19 @@ final class Rendezvous {
               + C10dErrors.firstLine(e),
           e);
     }
-    Backend backend;
-    handOver(store);
+    JoinedGroup group = new JoinedGroup(store);
     try (var a = watchdog.arm("waiting for all " + env.worldSize() + " ranks to join")) {
-      backend =
+      Backend backend =
           name.equals("nccl")
-              ? NcclBackend.create(store, env.rank(), env.worldSize(), env.timeout())
-              : gloo(store, env, ms);
+              ? NcclBackend.create(group, env.rank(), env.worldSize(), env.timeout())
+              : gloo(group, env, ms);
+      group.joined(backend, name);
+      return group;
     } catch (IllegalStateException e) {
+      group.close(); // frees the store: the port is free for a retry in this JVM
       throw e;
     } catch (RuntimeException e) {
+      group.close();
       throw new IllegalStateException(
           "rank "
               + env.rank()
@@ -106,22 +104,6 @@ final class Rendezvous {
               + C10dErrors.firstLine(e),
           e);
     }
-    return new Joined(backend, name);
-  }
-
-  /**
-   * Gives the store's ownership to the group about to be built from it. {@code new TCPStore} is a
-   * plain C++ {@code new} owned by its Java handle, but the group constructors take a {@code
-   * c10::intrusive_ptr<Store>}, and JavaCPP makes one by stealing the raw pointer: from then on the
-   * group's reference count frees the store (when the group dies, or at once if its constructor
-   * throws). Left as it was, the Java handle would free it a second time, when closed or collected:
-   * the "corrupted double-linked list" once seen at teardown. So the handle gives up ownership
-   * first: off the collector's list ({@code deallocate(false)}) and with a reference no scope will
-   * release.
-   */
-  private static void handOver(TCPStore store) {
-    store.retainReference();
-    store.deallocate(false);
   }
 
   /**
@@ -164,16 +146,17 @@ final class Rendezvous {
             + (last == null ? "" : ": " + last.getMessage()));
   }
 
-  private static Backend gloo(TCPStore store, DistEnv env, long ms) {
-    ProcessGroupGloo.Options opts = new ProcessGroupGloo.Options(new Milliseconds(ms));
+  private static Backend gloo(JoinedGroup group, DistEnv env, long ms) {
+    ProcessGroupGloo.Options opts = group.part(new ProcessGroupGloo.Options(new Milliseconds(ms)));
     String iface = System.getenv("GLOO_SOCKET_IFNAME");
     var device =
-        iface != null && !iface.isBlank()
-            ? ProcessGroupGloo.createDeviceForInterface(iface.trim())
-            : ProcessGroupGloo.createDeviceForHostname(
-                localAddressToward(env.masterAddr(), env.masterPort()));
-    opts.devices(new GlooDeviceVector(device));
-    return new ProcessGroupGloo(store, env.rank(), env.worldSize(), opts);
+        group.part(
+            iface != null && !iface.isBlank()
+                ? ProcessGroupGloo.createDeviceForInterface(iface.trim())
+                : ProcessGroupGloo.createDeviceForHostname(
+                    localAddressToward(env.masterAddr(), env.masterPort())));
+    opts.devices(group.part(new GlooDeviceVector(device)));
+    return new ProcessGroupGloo(group.store(), env.rank(), env.worldSize(), opts);
   }
 
   /**
