@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch.MemoryFormat;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.fasterdit.io.HostTensor;
 import org.fasterdit.model.Params;
@@ -24,8 +23,7 @@ import org.fasterdit.torch.Tensors;
  * inference only, with the current diffusers parameter names. {@code encode} maps an image in [-1,
  * 1] to a diagonal Gaussian over unscaled latents; {@code decode} maps unscaled latents back. Both
  * run without autograd, each layer in its own native scope so at most one layer's temporaries are
- * alive, under whatever autocast the caller set (attention stays fp32 on CPU), in channels-last
- * memory layout inside.
+ * alive, under whatever autocast the caller set (attention stays fp32 on CPU).
  *
  * <p>Thread-confined: use one instance from one thread at a time. Close it to free the weights.
  */
@@ -47,12 +45,6 @@ public final class AutoencoderKL implements AutoCloseable {
     Conv2d postQuant = Conv2d.pointwise(params.child("post_quant_conv"), latent, latent);
     decodeStages.add(postQuant::forward);
     decodeStages.addAll(new Decoder(params.child("decoder"), config).stages());
-    try (var g = NoGrad.on();
-        var s = NativeScope.open()) {
-      for (Tensor p : params.named().values()) {
-        if (p.dim() == 4) p.__dispatch_set_data(p.contiguous(MemoryFormat.ChannelsLast));
-      }
-    }
   }
 
   /**
@@ -123,8 +115,8 @@ public final class AutoencoderKL implements AutoCloseable {
   public Posterior encode(Tensor x) {
     checkInput(x, config.inChannels(), "image", config.downFactor());
     try (var g = NoGrad.on()) {
-      Tensor moments = Stages.run(channelsLast(x), encodeStages);
-      return Posterior.fromMoments(moments.to(ScalarType.Float).contiguous());
+      Tensor moments = Stages.run(x.to(device(), weightDtype), encodeStages);
+      return Posterior.fromMoments(moments.to(ScalarType.Float));
     }
   }
 
@@ -135,19 +127,8 @@ public final class AutoencoderKL implements AutoCloseable {
   public Tensor decode(Tensor z) {
     checkInput(z, config.latentChannels(), "latent", 1);
     try (var g = NoGrad.on()) {
-      return Stages.run(channelsLast(z), decodeStages).to(ScalarType.Float).contiguous();
+      return Stages.run(z.to(device(), weightDtype), decodeStages).to(ScalarType.Float);
     }
-  }
-
-  /**
-   * The network runs channels-last (NHWC strides; conv weights are stored so from construction):
-   * oneDNN computes convolutions in that layout, so NCHW activations cost a reorder into and out of
-   * every convolution, and GroupNorm, SiLU, the residual adds and nearest upsampling keep the
-   * layout. Measured on the 256 px decode's 3x3 convolutions: 1.4-1.7x faster (docs/vae.md). Inputs
-   * and outputs stay plain NCHW for callers.
-   */
-  private Tensor channelsLast(Tensor x) {
-    return x.to(device(), weightDtype).contiguous(MemoryFormat.ChannelsLast);
   }
 
   private static void checkInput(Tensor t, int channels, String what, int multiple) {
