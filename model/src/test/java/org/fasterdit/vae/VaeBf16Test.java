@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
  * and inputs ({@code benchmarks/reference/make_vae_bf16_case.py}: weights and activations cast to
  * bf16, the only bf16 mode torch 1.13 runs on CPU): 2.5% of max on the posterior mean, 15% on
  * recon, 6.9% on dec_z (these random weights amplify rounding far more than trained ones would).
- * Our bf16 path must be about as accurate as that (within {@link #SLACK} of PyTorch's error), and
+ * Our bf16 path must be about as accurate as that (within {@link #SLACK} x PyTorch's error), and
  * must actually run in bf16 (it differs from our fp32 output), or the test would pass on an
  * autocast that silently did nothing.
  */
@@ -37,16 +37,17 @@ class VaeBf16Test {
   /**
    * PyTorch's bf16 error may be exceeded by this factor: different kernels round at different
    * points, so on one small case the two largest errors are draws of the same size, not equal; the
-   * measured ratio ours / PyTorch's is 0.6 - 1.0 on mean, recon and dec_z and 1.4 on logvar.
+   * measured ratio ours / PyTorch's is 0.6 - 1.05 on mean, recon and dec_z and up to 1.46 on
+   * logvar; 2x leaves room for other CPUs' kernels, while a broken bf16 path is off by far more.
    */
-  static final double SLACK = 1.5;
+  static final double SLACK = 2.0;
 
   /** bf16 must move each output by at least this share of its magnitude, else it did not run. */
   static final double MIN_BF16_EFFECT = 1e-4;
 
   /**
    * Autocast with fp32 weights: what {@code sample --vae} decodes with and {@code vae encode
-   * --precision bf16} encodes with (GroupNorm and the attention product stay fp32 under it).
+   * --precision bf16} encodes with.
    */
   @Test
   void autocastIsAsAccurateAsPyTorchBf16() {
