@@ -85,6 +85,10 @@ class CrashResumeTest {
     assertTrue(resumes >= 1, "no kill happened after a checkpoint existed: nothing was resumed");
     Path run = only(killed);
     checkAllCheckpointsComplete(run);
+    assertEquals(
+        List.of(),
+        EncodeKillResumeTest.temps(run.resolve("checkpoints")),
+        "the last resume removed what the kills left half written");
     try (Arena a = Arena.ofConfined()) {
       var want = Checkpoint.read(Checkpoint.fileFor(straightRun.resolve("checkpoints"), STEPS), a);
       var got = Checkpoint.read(Checkpoint.fileFor(run.resolve("checkpoints"), STEPS), a);

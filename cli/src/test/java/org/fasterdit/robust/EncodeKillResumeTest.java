@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
 import org.fasterdit.cli.Main;
@@ -16,10 +17,22 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code vae encode} killed with SIGKILL mid-run resumes: complete shards are kept, the rest
- * written.
+ * written, and the half-written temp files of the killed run are removed.
  */
 class EncodeKillResumeTest {
   static final String VAE = "../model/src/test/resources/vae/diffusers_new_fp32";
+
+  /** Temp files of interrupted atomic writes: hidden, ending in .tmp. */
+  static List<Path> temps(Path dir) throws Exception {
+    try (var s = Files.list(dir)) {
+      return s.filter(
+              f -> {
+                String name = f.getFileName().toString();
+                return name.startsWith(".") && name.endsWith(".tmp");
+              })
+          .toList();
+    }
+  }
 
   @Test
   void killedEncodeResumes(@TempDir Path dir) throws Exception {
@@ -64,14 +77,23 @@ class EncodeKillResumeTest {
           s.filter(f -> f.getFileName().toString().matches("shard-\\d+\\.safetensors")).count();
     }
     assertTrue(before < 12, "the child finished before the kill; nothing to resume");
+    // The kill may have hit a shard write (its temp file is left); plant one as such a kill leaves
+    // it, half a shard under the temp name of the next shard, so the clean-up is always exercised.
+    long leftByKill = temps(out).size();
+    Path planted =
+        out.resolve(String.format(".shard-%05d.safetensors.4242424242.tmp", (int) before));
+    Files.write(planted, java.util.Arrays.copyOf(kept, kept.length / 2));
     assertEquals(0, Main.run(args));
+    assertEquals(List.of(), temps(out), "resume removes what the killed run left half written");
     assertArrayEquals(kept, Files.readAllBytes(first), "a complete shard is kept as it was");
     assertEquals(n, new LatentShards(out).size());
     System.out.println(
         "EncodeKillResumeTest: killed with "
             + before
-            + " of 12 shards on disk; resumed to all "
+            + " of 12 shards on disk and "
+            + leftByKill
+            + " temp file(s) left by the kill; resumed to all "
             + n
-            + " images");
+            + " images, no temp file left");
   }
 }

@@ -88,9 +88,17 @@ class PreemptionTest {
       assertEquals(at, Checkpoint.read(saved, a).meta().step());
     }
 
+    // what a SIGKILL during a checkpoint write would have left: the resume removes it
+    Files.write(
+        run.resolve("checkpoints").resolve(".step-0000099.safetensors.12345.tmp"), new byte[7]);
     long end = at + MORE;
     Path resumedLog = dir.resolve("resumed.log");
     finish(resumedLog, command(prefix, "--resume=" + run, "--steps=" + end));
+    assertEquals(
+        List.of(saved, Checkpoint.fileFor(run.resolve("checkpoints"), end)), checkpoints(run));
+    assertTrue(
+        Files.readString(resumedLog).contains("removed 1 unfinished temp file(s)"),
+        Files.readString(resumedLog));
     assertTrue(
         Files.readString(resumedLog).contains(rank0 + "resumed from " + saved + " at step " + at),
         Files.readString(resumedLog));

@@ -14,6 +14,7 @@ import java.util.concurrent.Executors;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Tensor;
 import org.fasterdit.data.ImageFolder;
+import org.fasterdit.io.AtomicFiles;
 import org.fasterdit.io.HostTensor;
 import org.fasterdit.io.SafeTensors;
 import org.fasterdit.torch.HostRandom;
@@ -31,9 +32,10 @@ import org.fasterdit.train.ProgressSink;
  * stored latents, and the files that could not be read (skipped).
  *
  * <p>Resumable: shards are written whole and atomically, and a shard already on disk with the same
- * settings is kept, so a killed run continues where it stopped. Ranks write disjoint shards ({@link
- * ShardPlan}). A posterior sample draws its noise from (seed, image index), so a shard's bytes do
- * not depend on the batch size, the rank count or a restart.
+ * settings is kept, so a killed run continues where it stopped; the temp file of the shard it was
+ * writing when killed is removed. Ranks write disjoint shards ({@link ShardPlan}). A posterior
+ * sample draws its noise from (seed, image index), so a shard's bytes do not depend on the batch
+ * size, the rank count or a restart.
  */
 public final class LatentExtraction {
   public static final String FORMAT = "fasterdit-latents-1";
@@ -86,6 +88,14 @@ public final class LatentExtraction {
     List<Integer> mine = plan.forRank(s.rank(), s.world());
     int todoImages = 0, kept = 0, doneImages = 0;
     List<Integer> todo = new ArrayList<>();
+    int removed = removeInterruptedWrites(s, mine);
+    if (removed > 0)
+      log.printf(
+          Locale.ROOT,
+          "rank %d: removed %d unfinished temp file(s) an interrupted run left in %s%n",
+          s.rank(),
+          removed,
+          s.out());
     for (int k : mine) {
       Path f = ShardPlan.file(s.out(), k);
       if (Files.exists(f)) {
@@ -125,6 +135,22 @@ public final class LatentExtraction {
     double secs = (System.nanoTime() - t0) / 1e9;
     Path summary = ShardMeta.summarizeIfComplete(s.out(), plan, s);
     return new Result(written, kept, images, skipped, secs, summary);
+  }
+
+  /**
+   * Deletes what a killed run of this rank left half written: the temp files of its own shards (no
+   * other rank writes them) and, when it is the only rank, of the summary (under several ranks any
+   * of them may be writing the summary right now; a leftover there is hidden and never read).
+   */
+  private static int removeInterruptedWrites(Settings s, List<Integer> mine) {
+    int n = 0;
+    for (int k : mine)
+      n +=
+          AtomicFiles.deleteInterruptedWrites(
+                  s.out(), ShardPlan.file(s.out(), k).getFileName().toString())
+              .size();
+    if (s.world() == 1) n += AtomicFiles.deleteInterruptedWrites(s.out(), ShardMeta.SUMMARY).size();
+    return n;
   }
 
   /** The latents of one shard, on the host. */

@@ -5,15 +5,17 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.stream.Stream;
 import org.fasterdit.io.AtomicFiles;
 
 /**
  * A numbered run folder such as {@code results/003-DiT-S-2-fasterdit/} holding the resolved config,
  * metrics, plots and {@code checkpoints/}. The number is one more than the highest existing one, so
- * runs never overwrite each other.
+ * runs never overwrite each other. {@code interruptedWritesRemoved}: the temp files of writes a
+ * kill interrupted that {@link #existing} removed from a resumed folder.
  */
-public record RunDirectory(Path root) {
+public record RunDirectory(Path root, int interruptedWritesRemoved) {
   public static RunDirectory create(Path results, String name) {
     try {
       Files.createDirectories(results);
@@ -42,7 +44,7 @@ public record RunDirectory(Path root) {
       throw new IllegalArgumentException(
           "cannot create run folder " + root + ": " + e.getMessage());
     }
-    return new RunDirectory(root);
+    return new RunDirectory(root, 0);
   }
 
   /** An existing run folder (for resume), checked to be writable before any training happens. */
@@ -57,16 +59,12 @@ public record RunDirectory(Path root) {
     if (!Files.isWritable(root) || !Files.isWritable(root.resolve("checkpoints"))) {
       throw new IllegalArgumentException("run folder " + root + " is not writable");
     }
-    // a write interrupted by a crash leaves only its hidden temp file; the checkpoints themselves
-    // are whole
-    try (Stream<Path> s = Files.list(root.resolve("checkpoints"))) {
-      for (Path p : s.filter(p -> p.getFileName().toString().endsWith(".tmp")).toList())
-        Files.deleteIfExists(p);
-    } catch (IOException e) {
-      throw new IllegalArgumentException(
-          "cannot clean " + root.resolve("checkpoints") + ": " + e.getMessage());
-    }
-    return new RunDirectory(root);
+    // a write interrupted by a crash (SIGKILL, power loss) leaves only its hidden temp file, the
+    // outputs themselves are whole; rank 0, the only writer here, removes them before it writes
+    int removed = 0;
+    for (Path dir : List.of(root, root.resolve("checkpoints"), root.resolve("samples")))
+      removed += AtomicFiles.deleteInterruptedWrites(dir, null).size();
+    return new RunDirectory(root, removed);
   }
 
   public Path checkpoints() {

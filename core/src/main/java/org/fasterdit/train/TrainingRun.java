@@ -92,6 +92,11 @@ public final class TrainingRun {
                   (cfg.run().runName().isBlank()
                       ? cfg.model().tag() + "-" + cfg.preset()
                       : cfg.run().runName()));
+      if (run.interruptedWritesRemoved() > 0)
+        log.printf(
+            Locale.ROOT,
+            "removed %d unfinished temp file(s) of the interrupted run%n",
+            run.interruptedWritesRemoved());
       run.writeConfig(cfg);
     }
     try (Preemption preemption = Preemption.onSigterm();

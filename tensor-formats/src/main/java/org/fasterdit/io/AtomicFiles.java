@@ -14,6 +14,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * The project's one way to write a file: readers see either the old or the complete new file (temp
@@ -33,6 +37,9 @@ public final class AtomicFiles {
     void write(OutputStream out) throws IOException;
   }
 
+  /** Temp files are named {@code .TARGET.RANDOM.tmp}: hidden, and never taken for an output. */
+  private static final String TEMP_SUFFIX = ".tmp";
+
   private AtomicFiles() {}
 
   /**
@@ -51,7 +58,7 @@ public final class AtomicFiles {
     Path tmp = null;
     try {
       try {
-        tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
+        tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", TEMP_SUFFIX);
       } catch (IOException | SecurityException e) {
         throw new IllegalArgumentException(
             "output folder " + dir + " is not writable (" + e.getMessage() + ")", e);
@@ -85,6 +92,37 @@ public final class AtomicFiles {
         }
       }
     }
+  }
+
+  /**
+   * Deletes the temp files that writes of {@code target} (a file name in {@code dir}), or of any
+   * file in {@code dir} when {@code target} is null, left behind when their process was killed
+   * (SIGKILL, power loss: no finally block ran). Only the caller knows that no live process is
+   * writing these files right now: call it when resuming work whose outputs only the caller writes.
+   *
+   * @return the files deleted (none when {@code dir} does not exist)
+   */
+  public static List<Path> deleteInterruptedWrites(Path dir, String target) {
+    if (!Files.isDirectory(dir)) return List.of();
+    // Files.createTempFile puts a random number between prefix and suffix
+    Pattern temp =
+        Pattern.compile(
+            "\\."
+                + (target == null ? ".+" : Pattern.quote(target))
+                + "\\.\\d+"
+                + Pattern.quote(TEMP_SUFFIX));
+    List<Path> deleted = new ArrayList<>();
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path f : files.toList()) {
+        if (temp.matcher(f.getFileName().toString()).matches()
+            && Files.isRegularFile(f)
+            && Files.deleteIfExists(f)) deleted.add(f);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "cannot remove interrupted writes in " + dir + ": " + e.getMessage(), e);
+    }
+    return deleted;
   }
 
   /** As {@link #write(Path, ChannelWriter)} for a body that writes a stream. */
