@@ -14,18 +14,18 @@ class FrechetDistanceTest {
   void matchesTheClosedFormForDiagonalCovariances() {
     int d = 6;
     double[] m1 = new double[d], m2 = new double[d];
-    double[][] c1 = new double[d][d], c2 = new double[d][d];
+    double[] c1 = new double[d * d], c2 = new double[d * d];
     double expected = 0;
     for (int i = 0; i < d; i++) {
       m1[i] = i * 0.1;
       m2[i] = -i * 0.2;
-      c1[i][i] = 1 + i;
-      c2[i][i] = 0.5 + 2 * i;
+      c1[i * d + i] = 1 + i;
+      c2[i * d + i] = 0.5 + 2 * i;
       expected +=
           (m1[i] - m2[i]) * (m1[i] - m2[i])
-              + c1[i][i]
-              + c2[i][i]
-              - 2 * Math.sqrt(c1[i][i] * c2[i][i]);
+              + c1[i * d + i]
+              + c2[i * d + i]
+              - 2 * Math.sqrt(c1[i * d + i] * c2[i * d + i]);
     }
     double got =
         FrechetDistance.distance(

@@ -268,6 +268,16 @@ public final class FidInception implements AutoCloseable {
     return device;
   }
 
+  /**
+   * The fc layer's bias (1008 values). ADM's Inception Score takes its softmax over the TF graph's
+   * {@code softmax/logits/MatMul}, i.e. {@code pool3 @ W} without this bias: subtract it from
+   * {@link InceptionFeatures#logits()} to get ADM's IS input.
+   */
+  public float[] fcBias() {
+    if (closed) throw new IllegalStateException("FidInception is closed");
+    return Tensors.toFloats(fcBias);
+  }
+
   /** Frees every weight; safe to call twice. */
   @Override
   public void close() {

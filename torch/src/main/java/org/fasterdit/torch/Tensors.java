@@ -125,6 +125,16 @@ public final class Tensors {
     return t;
   }
 
+  /** A new float64 CPU tensor holding {@code values}. */
+  public static Tensor ofDoubles(double[] values, long... shape) {
+    Tensor t = torch.empty(shape, new TensorOptions(ScalarType.Double), null);
+    if (values.length != t.numel())
+      throw new TorchException(values.length + " values for shape of " + t.numel());
+    MemorySegment dst = MemorySegment.ofAddress(t.data_ptr().address()).reinterpret(t.nbytes());
+    MemorySegment.copy(values, 0, dst, ValueLayout.JAVA_DOUBLE_UNALIGNED, 0, values.length);
+    return t;
+  }
+
   /** A new int64 CPU tensor holding {@code values}. */
   public static Tensor ofLongs(long[] values, long... shape) {
     Tensor t = torch.empty(shape, new TensorOptions(ScalarType.Long), null);
@@ -142,6 +152,16 @@ public final class Tensors {
       return MemorySegment.ofAddress(c.data_ptr().address())
           .reinterpret(c.nbytes())
           .toArray(ValueLayout.JAVA_FLOAT_UNALIGNED);
+    }
+  }
+
+  /** The tensor's values as float64, copied to the Java heap. */
+  public static double[] toDoubles(Tensor t) {
+    try (var scope = NativeScope.open()) {
+      Tensor c = t.detach().cpu().to(ScalarType.Double).contiguous();
+      return MemorySegment.ofAddress(c.data_ptr().address())
+          .reinterpret(c.nbytes())
+          .toArray(ValueLayout.JAVA_DOUBLE_UNALIGNED);
     }
   }
 
