@@ -478,7 +478,8 @@ public final class StudyReport {
             rawStd));
     SnrGrid window = new SnrGrid(-2, 2, 401);
     for (Arm a : plan.arms()) {
-      TrainConfig c = configs.apply(runs(a).get(0));
+      TrainConfig c =
+          configs.apply(new Run(a, a.seeds().get(0))); // any run: arms differ by recipe, not seed
       String schedule =
           c.objective().kind() == org.fasterdit.diffusion.ObjectiveKind.DDPM
               ? "ddpm-" + c.get("beta-schedule")

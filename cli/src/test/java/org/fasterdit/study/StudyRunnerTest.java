@@ -83,6 +83,21 @@ class StudyRunnerTest {
     assertFalse(Files.exists(Checkpoint.fileFor(ckDir, 3)));
     byte[] want = Files.readAllBytes(Checkpoint.fileFor(ckDir, 4));
 
+    // a report with no complete run yet (the first evaluation of a new study) lists it, compares
+    // nothing
+    Path early = dir.resolve("early");
+    Files.createDirectories(early);
+    Files.write(
+        early.resolve("evals.csv"),
+        Files.readAllLines(dir.resolve("study/evals.csv")).subList(0, 2));
+    String earlyMd =
+        new StudyReport(
+                plan, new Ledger(early), probe.classifierId(), r -> probe.config(r, 4), 0.53)
+            .markdown("fd.png");
+    assertTrue(earlyMd.contains("**0 of 3 runs complete**"), earlyMd);
+    assertTrue(
+        earlyMd.contains("In progress (not compared): fasterdit-s0 (evaluated up to step 2)"), earlyMd);
+
     // the report: table, sampler choice, speed-ups vs dit, time, SNR reading; and the plot
     StudyReport report =
         new StudyReport(plan, first, probe.classifierId(), r -> probe.config(r, 4), 0.53);
