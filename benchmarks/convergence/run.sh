@@ -2,15 +2,20 @@
 # Convergence study (issue 14; docs/convergence.md): dit, sit, sit + logit-normal t, + data-std modulation, + direction
 # loss (= fasterdit) on one model and data, 2 seeds for dit/sit/fasterdit, FD at 6 checkpoints with 2000 samples, each
 # arm with the better of its two samplers at the same number of model evaluations. Resumable: run the same command
-# again and it continues where it stopped (unfinished arms from their checkpoints, finished evaluations reused).
+# again and it continues where it stopped (finished evaluations reused, an unfinished run retrained from its last
+# checkpoint, or from step 0 in a fresh checkout).
 #   benchmarks/convergence/run.sh [STUDY_DIR] [-- extra `study run` options, e.g. --set checkpoints=20,40 for a new study]
-# Default STUDY_DIR: /work/studies/convergence (outside any git worktree). It runs in the foreground; for the real study
-#   nohup benchmarks/convergence/run.sh > /work/studies/convergence/study.log 2>&1 &
+# Default STUDY_DIR: benchmarks/convergence/study, inside the repository, because the machine is fresh every session and
+# only what is committed survives: commit its study.properties, arms.txt, classifier.safetensors, evals.csv,
+# training.csv and report/ as evaluations arrive (runs/, samples/ and app/ are git-ignored: ~20 MB per checkpoint).
+# It trains run by run (one arm-seed to its last step with all its evaluations, then the next), so a session that ends
+# loses at most the run in progress. For the real study, in the background:
+#   nohup benchmarks/convergence/run.sh > benchmarks/convergence/study/study.log 2>&1 &
 # The study runs from a frozen copy of the build in STUDY_DIR/app/<commit>, so rebuilding or switching the checkout
 # while it runs cannot change the code under it.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
-DIR=${1:-/work/studies/convergence}
+DIR=${1:-$ROOT/benchmarks/convergence/study}
 [[ $# -gt 0 ]] && shift
 [[ ${1:-} == -- ]] && shift
 mkdir -p "$DIR"

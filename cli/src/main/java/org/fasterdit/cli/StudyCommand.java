@@ -20,8 +20,9 @@ import picocli.CommandLine.Option;
 /**
  * {@code fasterdit study run|report --dir D}: the convergence study of docs/convergence.md. {@code
  * run} trains and evaluates whatever the study folder does not hold yet (so the same command
- * resumes it), rewriting {@code D/report/} after every stage; {@code report} only rewrites the
- * report, and with {@code --doc} the generated part of a Markdown file, from what is recorded.
+ * resumes it), rewriting {@code D/report/} after every checkpoint's evaluations; {@code report}
+ * only rewrites the report, and with {@code --doc} the generated part of a Markdown file, from what
+ * is recorded.
  */
 @Command(
     name = "study",
@@ -136,7 +137,8 @@ public final class StudyCommand {
 
     @Option(
         names = "--doc",
-        description = "also rewrite the generated block of this Markdown file after each stage")
+        description =
+            "also rewrite the generated block of this Markdown file after each evaluation")
     Path doc;
 
     @Option(

@@ -199,6 +199,22 @@ public record StudyPlan(
     return r;
   }
 
+  /**
+   * The order runs are trained in, one run to the end before the next, so a session that ends loses
+   * at most the run in progress: first the arms with several seeds, seed by seed (their first seeds
+   * give a complete comparison of the main arms soonest, the later seeds its spread), then the
+   * single-seed arms in file order (the ablation's steps, then the knob search).
+   */
+  public List<Run> trainingOrder() {
+    List<Run> order = new ArrayList<>();
+    int rounds = arms.stream().mapToInt(a -> a.seeds().size()).max().orElse(0);
+    for (int k = 0; k < rounds; k++)
+      for (Arm a : arms)
+        if (a.seeds().size() > 1 && k < a.seeds().size()) order.add(new Run(a, a.seeds().get(k)));
+    for (Arm a : arms) if (a.seeds().size() == 1) order.add(new Run(a, a.seeds().get(0)));
+    return order;
+  }
+
   public long finalStep() {
     return checkpoints.get(checkpoints.size() - 1);
   }

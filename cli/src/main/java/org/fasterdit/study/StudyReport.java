@@ -20,13 +20,23 @@ import org.fasterdit.study.StudyPlan.Run;
 import org.fasterdit.train.TrainConfig;
 
 /**
- * The study's results as Markdown (FD table, sampler choice, speed-ups with their spread over seed
- * pairs, wall and CPU time, each arm's log-SNR density) and an FD-vs-steps plot, from the {@link
- * Ledger} alone, so it can be rewritten at any point of the study.
+ * The study's results as Markdown (which runs are complete, FD table, sampler choice, speed-ups
+ * with their spread over seed pairs, wall and CPU time, each arm's log-SNR density) and an
+ * FD-vs-steps plot, from the {@link Ledger} alone, so it can be rewritten at any point of the
+ * study. Only complete runs (evaluated at every checkpoint with both samplers) are compared: a run
+ * in progress is listed with its evaluations so far, apart, so a study that spans sessions never
+ * mixes curves of different lengths.
  */
 public final class StudyReport {
   private final StudyPlan plan;
+
+  /** The evaluations of complete runs: everything compared. */
   private final List<Ledger.Eval> evals;
+
+  /** The evaluations of runs still in progress: listed, never compared. */
+  private final List<Ledger.Eval> partial;
+
+  private final java.util.Set<String> complete = new java.util.LinkedHashSet<>();
   private final List<Ledger.Training> training;
   private final Function<Run, TrainConfig> configs;
   private final double rawStd;
@@ -52,7 +62,7 @@ public final class StudyReport {
       Function<Run, TrainConfig> configs,
       double rawStd) {
     this.plan = plan;
-    this.evals =
+    List<Ledger.Eval> all =
         ledger.evals().stream()
             .filter(
                 e ->
@@ -60,13 +70,28 @@ public final class StudyReport {
                         && e.nfe() == plan.nfe()
                         && e.samples() == plan.samples())
             .toList();
+    for (Run r : plan.runs()) {
+      boolean done = true;
+      for (long step : plan.checkpoints())
+        for (String sm : StudyRunner.samplers(configs.apply(r)))
+          done &=
+              all.stream()
+                  .anyMatch(
+                      e -> e.run().equals(r.id()) && e.step() == step && e.sampler().equals(sm));
+      if (done) complete.add(r.id());
+    }
+    this.evals = all.stream().filter(e -> complete.contains(e.run())).toList();
+    this.partial = all.stream().filter(e -> !complete.contains(e.run())).toList();
     this.training = ledger.training();
     this.configs = configs;
     this.rawStd = rawStd;
   }
 
+  /** The arm's complete runs. */
   List<Run> runs(Arm a) {
-    return plan.runs().stream().filter(r -> r.arm().equals(a)).toList();
+    return plan.runs().stream()
+        .filter(r -> r.arm().equals(a) && complete.contains(r.id()))
+        .toList();
   }
 
   Curve curve(Run r, String sampler) {
@@ -80,6 +105,7 @@ public final class StudyReport {
   Curve meanCurve(Arm a, String sampler) {
     List<Curve> cs = runs(a).stream().map(r -> curve(r, sampler)).toList();
     TreeMap<Long, Double> m = new TreeMap<>();
+    if (cs.isEmpty()) return toCurve(m);
     for (long s : plan.checkpoints()) {
       double sum = 0;
       boolean all = true;
@@ -150,52 +176,77 @@ public final class StudyReport {
     return plan.arms().stream().filter(a -> a.name().equals(name)).findFirst().orElse(null);
   }
 
-  static final List<String> CORE = List.of("dit", "sit", "fasterdit");
-
-  /** The arms the speed-ups are measured at: dit, sit and fasterdit (all arms if none of them). */
-  List<Arm> coreArms() {
-    List<Arm> core = plan.arms().stream().filter(a -> CORE.contains(a.name())).toList();
-    return core.isEmpty() ? plan.arms() : core;
-  }
-
-  /** The last step every run of the core arms has been evaluated at, 0 before any. */
-  long frontier() {
-    long f = 0;
-    for (long s : plan.checkpoints()) {
-      boolean all = true;
-      for (Arm a : coreArms()) {
-        String b = bestSampler(a);
-        if (b == null || meanCurve(a, b).at(s) == null) all = false;
-      }
-      if (!all) break;
-      f = s;
-    }
-    return f;
-  }
-
   /**
    * @param plotLink where the Markdown links the FD-vs-steps PNG
    */
   public String markdown(String plotLink) {
     StringBuilder b = new StringBuilder();
-    long frontier = frontier();
-    b.append(
-        String.format(
-            Locale.ROOT,
-            "Study status: %s evaluated up to step **%d** of %d%s.%n%n",
-            String.join(", ", coreArms().stream().map(Arm::name).toList()),
-            frontier,
-            plan.finalStep(),
-            frontier == plan.finalStep()
-                ? " (complete)"
-                : " (in progress: figures below are provisional)"));
+    status(b);
     table(b);
     b.append("![FD vs steps](").append(plotLink).append(")\n\n");
     samplerTable(b);
-    speedUps(b, frontier);
+    speedUps(b, plan.finalStep());
+    inProgress(b);
     wallTime(b);
     snr(b);
     return b.toString();
+  }
+
+  /** Which runs are complete, which one is in progress, which are still to come. */
+  private void status(StringBuilder b) {
+    List<String> started = new ArrayList<>(), waiting = new ArrayList<>();
+    for (Run r : plan.trainingOrder()) {
+      if (complete.contains(r.id())) continue;
+      long last = lastStep(partial, r);
+      if (last > 0) started.add(r.id() + " (evaluated up to step " + last + ")");
+      else waiting.add(r.id());
+    }
+    b.append(
+        String.format(
+            Locale.ROOT,
+            "Study status: **%d of %d runs complete** (trained to step %d and evaluated at every"
+                + " checkpoint with both samplers)%s.%n%n",
+            complete.size(),
+            plan.runs().size(),
+            plan.finalStep(),
+            complete.size() == plan.runs().size() ? "" : ": the comparisons below use only these"));
+    b.append("- Complete: ")
+        .append(complete.isEmpty() ? "none yet" : String.join(", ", complete))
+        .append('\n');
+    if (!started.isEmpty())
+      b.append("- In progress (not compared): ").append(String.join(", ", started)).append('\n');
+    if (!waiting.isEmpty())
+      b.append("- Not started (in training order): ")
+          .append(String.join(", ", waiting))
+          .append('\n');
+    b.append('\n');
+  }
+
+  private static long lastStep(List<Ledger.Eval> es, Run r) {
+    return es.stream()
+        .filter(e -> e.run().equals(r.id()))
+        .mapToLong(Ledger.Eval::step)
+        .max()
+        .orElse(0);
+  }
+
+  /** The evaluations so far of runs that are not complete, apart from every comparison. */
+  private void inProgress(StringBuilder b) {
+    if (partial.isEmpty()) return;
+    b.append(
+        "Runs in progress, evaluations so far (provisional, not in any table or speed-up above):\n\n"
+            + "| run | step | sampler | FD | accuracy |\n|---|---|---|---|---|\n");
+    for (Ledger.Eval e : partial)
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %d | %s | %.2f | %.3f |%n",
+              e.run(),
+              e.step(),
+              e.sampler(),
+              e.fd(),
+              e.accuracy()));
+    b.append('\n');
   }
 
   private void table(StringBuilder b) {
@@ -204,9 +255,10 @@ public final class StudyReport {
       b.append(
           String.format(
               Locale.ROOT,
-              " %s (%s, %d seed%s) |",
+              " %s (%s, %d of %d seed%s) |",
               a.name(),
               bestSampler(a),
+              runs(a).size(),
               a.seeds().size(),
               a.seeds().size() > 1 ? "s" : ""));
     b.append("\n|---|").append("---|".repeat(plan.arms().size())).append('\n');
@@ -226,14 +278,14 @@ public final class StudyReport {
           hi = Math.max(hi, v);
         }
         b.append(
-            a.seeds().size() > 1
+            runs(a).size() > 1
                 ? String.format(Locale.ROOT, " %.2f (%.2f-%.2f) |", mean, lo, hi)
                 : String.format(Locale.ROOT, " %.2f |", mean));
       }
       b.append('\n');
     }
     b.append(
-            "\nFD-fashion-mnist, mean over seeds (min-max over seeds in brackets), each arm with its better sampler"
+            "\nFD-fashion-mnist of the complete runs, mean over seeds (min-max over seeds in brackets), each arm with its better sampler"
                 + " at ")
         .append(plan.nfe())
         .append(" model evaluations per sample.\n\n");
@@ -267,7 +319,7 @@ public final class StudyReport {
     b.append(
         String.format(
             Locale.ROOT,
-            "Speed-ups at step %d: the steps an arm needs to reach a baseline's FD at step %d (linear"
+            "Speed-ups at step %d (complete runs only): the steps an arm needs to reach a baseline's FD at step %d (linear"
                 + " interpolation between checkpoints; '<=' = reached already at the first checkpoint), and"
                 + " %d / those steps. 'seed pairs' = the same for every (arm seed, baseline seed) pair, min-max.%n%n",
             frontier,
@@ -336,7 +388,8 @@ public final class StudyReport {
         b.append(
             String.format(
                 Locale.ROOT,
-                "%nGoal vs %s: fasterdit within %.0f steps (%s of %d): %s (%s).",
+                "%nGoal vs %s: fasterdit within %.0f steps (%s of %d): %s (%s; complete seeds:"
+                    + " fasterdit %d of %d, %s %d of %d).",
                 base,
                 goal * frontier,
                 base.equals("dit") ? "1/3" : "2/3",
@@ -344,7 +397,12 @@ public final class StudyReport {
                 verdict,
                 c == null
                     ? "not reached"
-                    : String.format(Locale.ROOT, "reached at ~%d", Math.round(c.step()))));
+                    : String.format(Locale.ROOT, "reached at ~%d", Math.round(c.step())),
+                runs(f).size(),
+                f.seeds().size(),
+                base,
+                runs(ba).size(),
+                ba.seeds().size()));
       }
       b.append("\n\n");
     }
@@ -420,7 +478,8 @@ public final class StudyReport {
             rawStd));
     SnrGrid window = new SnrGrid(-2, 2, 401);
     for (Arm a : plan.arms()) {
-      TrainConfig c = configs.apply(runs(a).get(0));
+      TrainConfig c =
+          configs.apply(new Run(a, a.seeds().get(0))); // any run: arms differ by recipe, not seed
       String schedule =
           c.objective().kind() == org.fasterdit.diffusion.ObjectiveKind.DDPM
               ? "ddpm-" + c.get("beta-schedule")

@@ -33,12 +33,14 @@ import org.fasterdit.train.TrainConfig;
 import org.fasterdit.train.TrainingRun;
 
 /**
- * Runs a {@link StudyPlan} stage by stage: every run is trained to the next checkpoint (resuming
- * from its latest checkpoint), then every run is evaluated there with both of its samplers, then
- * the report is rewritten. Whatever the {@link Ledger} or the folder already holds is not done
- * again, so invoking it again after an interruption continues where it stopped; stopping at any
- * point leaves every arm at (nearly) the same number of steps, so the partial report compares like
- * with like.
+ * Runs a {@link StudyPlan} run by run ({@link StudyPlan#trainingOrder()}): each run is trained to
+ * its next checkpoint step (resuming from its latest checkpoint) and evaluated there with both of
+ * its samplers, up to the last step, before the next run starts. Whatever the {@link Ledger}
+ * already holds is not done again, so invoking it again continues where it stopped. The ledger is
+ * what survives between sessions (it is committed with the study folder; checkpoints and samples
+ * are not): a run whose evaluations are all in it is never trained again, and a run cut short by
+ * the end of a session is retrained from its last checkpoint if the folder still has it, from step
+ * 0 otherwise (training is deterministic, so it reaches the same weights).
  */
 public final class StudyRunner implements AutoCloseable {
   private final StudyPlan plan;
@@ -66,27 +68,37 @@ public final class StudyRunner implements AutoCloseable {
     return classifierId;
   }
 
-  /** All stages of every run; {@code afterStage} runs after each stage's evaluations. */
-  public void run(Runnable afterStage) {
-    run(null, afterStage);
+  /** Every run; {@code afterEval} runs after each checkpoint's evaluations (the report). */
+  public void run(Runnable afterEval) {
+    run(null, afterEval);
   }
 
   /**
-   * All stages of the runs of {@code arms} (null = every arm), so the arms that matter most can
-   * finish first; {@code afterStage} runs after each stage's evaluations (the report).
+   * The runs of {@code arms} (null = every arm) in training order; {@code afterEval} runs after
+   * each checkpoint's evaluations (the report).
    */
-  public void run(java.util.Set<String> arms, Runnable afterStage) {
+  public void run(java.util.Set<String> arms, Runnable afterEval) {
     if (arms != null)
       for (String a : arms)
         if (plan.arms().stream().noneMatch(x -> x.name().equals(a)))
           throw new IllegalArgumentException("the study has no arm '" + a + "'");
-    List<Run> runs =
-        plan.runs().stream().filter(r -> arms == null || arms.contains(r.arm().name())).toList();
-    for (long stage : plan.checkpoints()) {
-      for (Run r : runs) train(r, stage);
-      for (Run r : runs) for (String s : samplers(r)) evaluate(r, stage, s);
-      afterStage.run();
+    for (Run r : plan.trainingOrder()) {
+      if (arms != null && !arms.contains(r.arm().name())) continue;
+      for (long step : plan.checkpoints()) {
+        if (evaluated(r, step)) continue;
+        train(r, step);
+        for (String s : samplers(r)) evaluate(r, step, s);
+        afterEval.run();
+      }
     }
+  }
+
+  /** Whether the ledger holds both evaluations of {@code run} at {@code step}. */
+  boolean evaluated(Run run, long step) {
+    for (String s : samplers(run))
+      if (ledger.find(run.id(), step, s, plan.nfe(), plan.samples(), classifierId) == null)
+        return false;
+    return true;
   }
 
   /** The training config of {@code run} trained to {@code steps}. */
@@ -103,8 +115,12 @@ public final class StudyRunner implements AutoCloseable {
 
   /** DDPM models: ancestral and DDIM; flow models: Euler and Heun, all at the plan's NFE. */
   public List<String> samplers(Run run) {
-    return config(run, plan.finalStep()).objective().kind()
-            == org.fasterdit.diffusion.ObjectiveKind.DDPM
+    return samplers(config(run, plan.finalStep()));
+  }
+
+  /** The two samplers a model trained with {@code cfg} is evaluated with. */
+  static List<String> samplers(TrainConfig cfg) {
+    return cfg.objective().kind() == org.fasterdit.diffusion.ObjectiveKind.DDPM
         ? List.of("ddpm", "ddim")
         : List.of("euler", "heun");
   }

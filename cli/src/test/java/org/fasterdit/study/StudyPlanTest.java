@@ -24,6 +24,20 @@ class StudyPlanTest {
     assertEquals(2000, p.samples());
     assertEquals("lognorm:0,1", p.arms().get(2).get("timesteps"));
     assertEquals("dit-s1", p.runs().get(1).id());
+    // run by run: the main arms' first seeds, their second seeds, then the single-seed arms
+    assertEquals(
+        List.of(
+            "dit-s0",
+            "sit-s0",
+            "fasterdit-s0",
+            "dit-s1",
+            "sit-s1",
+            "fasterdit-s1",
+            "sit-lognorm-s0",
+            "sit-lognorm-std-s0",
+            "fasterdit-std0.8-s0"),
+        p.trainingOrder().stream().map(StudyPlan.Run::id).toList().subList(0, 9));
+    assertEquals(p.runs().size(), p.trainingOrder().size());
     // a second load reads the same study back
     assertEquals(p, StudyPlan.loadOrCreate(dir, Map.of()));
   }

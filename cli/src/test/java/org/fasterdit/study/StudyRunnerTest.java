@@ -83,6 +83,21 @@ class StudyRunnerTest {
     assertFalse(Files.exists(Checkpoint.fileFor(ckDir, 3)));
     byte[] want = Files.readAllBytes(Checkpoint.fileFor(ckDir, 4));
 
+    // a report with no complete run yet (the first evaluation of a new study) lists it, compares
+    // nothing
+    Path early = dir.resolve("early");
+    Files.createDirectories(early);
+    Files.write(
+        early.resolve("evals.csv"),
+        Files.readAllLines(dir.resolve("study/evals.csv")).subList(0, 2));
+    String earlyMd =
+        new StudyReport(
+                plan, new Ledger(early), probe.classifierId(), r -> probe.config(r, 4), 0.53)
+            .markdown("fd.png");
+    assertTrue(earlyMd.contains("**0 of 3 runs complete**"), earlyMd);
+    assertTrue(
+        earlyMd.contains("In progress (not compared): fasterdit-s0 (evaluated up to step 2)"), earlyMd);
+
     // the report: table, sampler choice, speed-ups vs dit, time, SNR reading; and the plot
     StudyReport report =
         new StudyReport(plan, first, probe.classifierId(), r -> probe.config(r, 4), 0.53);
@@ -107,6 +122,36 @@ class StudyRunnerTest {
             .filter(l -> !(l.startsWith("fasterdit-s1,") && l.split(",")[3].equals("4")))
             .toList();
     Files.write(dir.resolve("study/evals.csv"), kept);
+    // the report compares only complete runs and lists the cut-short one apart
+    String partialMd =
+        new StudyReport(
+                plan,
+                new Ledger(dir.resolve("study")),
+                probe.classifierId(),
+                r -> probe.config(r, 4),
+                0.53)
+            .markdown("fd.png");
+    for (String want2 :
+        List.of(
+            "**2 of 3 runs complete**",
+            "In progress (not compared): fasterdit-s1 (evaluated up to step 2)",
+            "fasterdit (",
+            "1 of 2 seeds)",
+            "| fasterdit-s1 | 2 | euler |"))
+      assertTrue(partialMd.contains(want2), "report lacks '" + want2 + "':\n" + partialMd);
+    // fasterdit's step-4 cell is fasterdit-s0's FD alone, no seed mean with the unfinished run
+    String row = partialMd.lines().filter(l -> l.startsWith("| 4 |")).findFirst().orElseThrow();
+    String cell = row.split("\\|")[3].strip();
+    List<String> s0 =
+        List.of("euler", "heun").stream()
+            .map(
+                sm ->
+                    String.format(
+                        java.util.Locale.ROOT,
+                        "%.2f",
+                        first.find("fasterdit-s0", 4, sm, 3, 16, probe.classifierId()).fd()))
+            .toList();
+    assertTrue(s0.contains(cell), row + " vs fasterdit-s0 " + s0);
     Ledger resumed = run(plan, cls);
     assertEquals(first.training().size() + 1, resumed.training().size());
     Ledger.Training t = resumed.training().get(resumed.training().size() - 1);
@@ -119,6 +164,30 @@ class StudyRunnerTest {
       assertEquals(
           before, resumed.find("fasterdit-s1", 4, s, 3, 16, probe.classifierId()).fd(), 1e-4);
     }
+
+    // a new session: only the committed files survive (no runs/, no samples/), and the session
+    // before ended while fasterdit-s1 was between its two checkpoints
+    deleteTree(dir.resolve("study/runs"));
+    deleteTree(dir.resolve("study/samples"));
+    Files.write(dir.resolve("study/evals.csv"), kept);
+    Ledger next = run(plan, cls);
+    List<Ledger.Training> added =
+        next.training().subList(resumed.training().size(), next.training().size());
+    assertEquals(1, added.size(), "only the unfinished run is trained again: " + added);
+    assertEquals("fasterdit-s1", added.get(0).run());
+    assertEquals(0, added.get(0).from());
+    assertEquals(4, added.get(0).to());
+    assertArrayEquals(
+        want,
+        Files.readAllBytes(Checkpoint.fileFor(probe.runDir(fast1).resolve("checkpoints"), 4)),
+        "retrained from step 0 to the same checkpoint");
+    assertEquals(resumed.evals().size(), next.evals().size());
     probe.close();
+  }
+
+  private static void deleteTree(Path root) throws java.io.IOException {
+    try (var s = Files.walk(root)) {
+      for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
+    }
   }
 }

@@ -52,16 +52,22 @@ public final class TensorBoardEvents implements AutoCloseable {
    * of a resumed run sort after the earlier ones.
    */
   public static TensorBoardEvents create(Path dir) {
-    String name =
-        String.format(
-            Locale.ROOT,
-            "events.out.tfevents.%010d.%s.%d.0",
-            System.currentTimeMillis() / 1000,
-            hostName(),
-            ProcessHandle.current().pid());
+    long second = System.currentTimeMillis() / 1000;
     try {
       Files.createDirectories(dir);
-      return new TensorBoardEvents(dir.resolve(name));
+      // the last field counts up when one process resumes a run twice within a second (a study)
+      for (int n = 0; ; n++) {
+        Path f =
+            dir.resolve(
+                String.format(
+                    Locale.ROOT,
+                    "events.out.tfevents.%010d.%s.%d.%d",
+                    second,
+                    hostName(),
+                    ProcessHandle.current().pid(),
+                    n));
+        if (!Files.exists(f)) return new TensorBoardEvents(f);
+      }
     } catch (IOException e) {
       throw new IllegalArgumentException(
           "cannot write TensorBoard events in " + dir + ": " + e.getMessage(), e);
