@@ -96,7 +96,8 @@ class StudyRunnerTest {
             .markdown("fd.png");
     assertTrue(earlyMd.contains("**0 of 3 runs complete**"), earlyMd);
     assertTrue(
-        earlyMd.contains("In progress (not compared): fasterdit-s0 (evaluated up to step 2)"), earlyMd);
+        earlyMd.contains("In progress (not compared): fasterdit-s0 (evaluated up to step 2)"),
+        earlyMd);
 
     // the report: table, sampler choice, speed-ups vs dit, time, SNR reading; and the plot
     StudyReport report =
