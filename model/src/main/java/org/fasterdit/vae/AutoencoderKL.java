@@ -54,6 +54,7 @@ public final class AutoencoderKL implements AutoCloseable {
   public static AutoencoderKL load(Path fileOrFolder, Device device) {
     try (Arena arena = Arena.ofConfined()) {
       VaeWeights.Loaded w = VaeWeights.read(fileOrFolder, arena);
+      checkFits(fileOrFolder, w);
       AutoencoderKL vae = new AutoencoderKL(w.config(), device);
       try {
         vae.loadHost(w.tensors());
@@ -73,6 +74,30 @@ public final class AutoencoderKL implements AutoCloseable {
         throw e;
       }
       return vae;
+    }
+  }
+
+  /**
+   * Refuses, before any weight memory is allocated, a model larger than the file: every parameter
+   * must come from the file, so a config (or a crafted shape) that sizes the model beyond what the
+   * file holds cannot load, and building it first could exhaust memory.
+   */
+  private static void checkFits(Path fileOrFolder, VaeWeights.Loaded w) {
+    long have = 0;
+    for (HostTensor t : w.tensors().values()) have += t.numel();
+    long need = w.config().minParameters();
+    if (need > have) {
+      throw new IllegalArgumentException(
+          fileOrFolder
+              + " ("
+              + w.layout()
+              + "): "
+              + w.config().describe()
+              + " has at least "
+              + need
+              + " parameters but the file holds only "
+              + have
+              + " weights");
     }
   }
 

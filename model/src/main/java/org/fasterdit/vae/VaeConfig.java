@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -37,10 +38,16 @@ public record VaeConfig(
   /** The original LDM code builds every GroupNorm with 32 groups; no tensor shape records it. */
   public static final int LDM_NORM_GROUPS = 32;
 
+  /** Levels halve the resolution; 16 is a 32768x down factor, far beyond any real VAE. */
+  static final int MAX_LEVELS = 16;
+
   public VaeConfig {
     blockOutChannels = List.copyOf(blockOutChannels);
     if (blockOutChannels.isEmpty())
       throw new IllegalArgumentException("block_out_channels is empty");
+    if (blockOutChannels.size() > MAX_LEVELS)
+      throw bad(
+          "block_out_channels has " + blockOutChannels.size() + " levels, at most " + MAX_LEVELS);
     if (layersPerBlock < 1) throw bad("layers_per_block must be >= 1, got " + layersPerBlock);
     if (latentChannels < 1) throw bad("latent_channels must be >= 1, got " + latentChannels);
     if (inChannels < 1) throw bad("in_channels must be >= 1, got " + inChannels);
@@ -67,6 +74,23 @@ public record VaeConfig(
   /** The Stable Diffusion kl-f8 autoencoder (83.65M parameters; 256 px -> 4 x 32 x 32). */
   public static VaeConfig sd() {
     return new VaeConfig(List.of(128, 256, 512, 512), 2, 4, 32, 3, SD_SCALING_FACTOR);
+  }
+
+  /**
+   * A lower bound of the parameter count, computed without building anything: each encoder level
+   * has {@code layersPerBlock} ResNet blocks, each with a width x width 3x3 convolution (the decoder
+   * has more). Saturates at Long.MAX_VALUE instead of overflowing.
+   */
+  public long minParameters() {
+    long n = 0;
+    for (int w : blockOutChannels) {
+      try {
+        n = Math.addExact(n, Math.multiplyExact((long) layersPerBlock, 9L * w * w));
+      } catch (ArithmeticException e) {
+        return Long.MAX_VALUE;
+      }
+    }
+    return n;
   }
 
   public int levels() {
@@ -142,13 +166,19 @@ public record VaeConfig(
       throw new IllegalArgumentException(
           "no encoder.down_blocks.* (LDM: encoder.down.*) tensors: is this a VAE?");
     }
+    if (levels.first() != 0 || levels.last() >= MAX_LEVELS) {
+      throw new IllegalArgumentException(
+          "encoder.down_blocks indices " + levels + " are not 0.." + (levels.size() - 1));
+    }
+    // Other shapes are checked against the model later (all problems listed at once); these only
+    // need to be kernels, and AutoencoderKL.load refuses a model larger than the file.
     List<Integer> widths = new ArrayList<>();
     for (int i = 0; i <= levels.last(); i++) {
-      widths.add((int) shape(sd, "encoder.down_blocks." + i + ".resnets.0.conv1.weight")[0]);
+      widths.add(dim(sd, "encoder.down_blocks." + i + ".resnets.0.conv1.weight", 0));
     }
     int layers = indices(sd, "encoder.down_blocks.0.resnets.").size();
-    int latent = (int) shape(sd, "post_quant_conv.weight")[0];
-    int in = (int) shape(sd, "encoder.conv_in.weight")[1];
+    int latent = dim(sd, "post_quant_conv.weight", 0);
+    int in = dim(sd, "encoder.conv_in.weight", 1);
     return new VaeConfig(widths, layers, latent, normGroups, in, scalingFactor);
   }
 
@@ -173,6 +203,16 @@ public record VaeConfig(
       throw new IllegalArgumentException(
           "the checkpoint has no '" + name + "', which every AutoencoderKL has");
     return t.shape();
+  }
+
+  /** Axis {@code axis} of a tensor that must be a convolution kernel (rank 4), as a positive int. */
+  private static int dim(Map<String, HostTensor> sd, String name, int axis) {
+    long[] s = shape(sd, name);
+    if (s.length != 4 || s[axis] < 1 || s[axis] > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException(
+          "'" + name + "' has shape " + Arrays.toString(s) + ", not a convolution kernel");
+    }
+    return (int) s[axis];
   }
 
   /** Typed access to config.json keys; every error names the file and the key. */

@@ -88,7 +88,12 @@ public final class VaeWeights {
     }
     Map<String, HostTensor> sd = LdmNames.toDiffusers(vaeEntries(readTensors(path, arena), path));
     // no config: the shape is in the tensors, the group count is LDM's fixed 32
-    VaeConfig config = VaeConfig.infer(sd, VaeConfig.LDM_NORM_GROUPS, VaeConfig.SD_SCALING_FACTOR);
+    VaeConfig config;
+    try {
+      config = VaeConfig.infer(sd, VaeConfig.LDM_NORM_GROUPS, VaeConfig.SD_SCALING_FACTOR);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(path + ": " + e.getMessage(), e);
+    }
     return new Loaded(config, sd, "single-file checkpoint " + path.getFileName());
   }
 

@@ -17,7 +17,7 @@ public final class Npy {
 
   public static HostTensor read(Path path) {
     try (Arena arena = Arena.ofConfined()) {
-      return read(path.getFileName().toString(), AtomicFiles.mapReadOnly(path, arena));
+      return read(path.toString(), AtomicFiles.mapReadOnly(path, arena));
     }
   }
 

@@ -19,7 +19,7 @@ public final class Npz {
 
   public static LinkedHashMap<String, HostTensor> read(Path path) {
     try (Arena arena = Arena.ofConfined()) {
-      return read(path.getFileName().toString(), AtomicFiles.mapReadOnly(path, arena));
+      return read(path.toString(), AtomicFiles.mapReadOnly(path, arena));
     }
   }
 

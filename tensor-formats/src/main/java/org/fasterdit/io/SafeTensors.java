@@ -34,7 +34,7 @@ public final class SafeTensors {
    * {@link HostTensor#copyToHeap()} to keep a tensor longer).
    */
   public static SafeTensorsFile read(Path path, Arena arena) {
-    return read(path.getFileName().toString(), AtomicFiles.mapReadOnly(path, arena));
+    return read(path.toString(), AtomicFiles.mapReadOnly(path, arena));
   }
 
   /** Parses a safetensors image; tensors are zero-copy slices of {@code bytes}. */

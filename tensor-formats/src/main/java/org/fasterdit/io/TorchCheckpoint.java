@@ -34,7 +34,7 @@ public final class TorchCheckpoint {
   private TorchCheckpoint() {}
 
   public static Object read(Path path, Arena arena) {
-    return read(path.getFileName().toString(), AtomicFiles.mapReadOnly(path, arena));
+    return read(path.toString(), AtomicFiles.mapReadOnly(path, arena));
   }
 
   public static Object read(String file, MemorySegment archive) {

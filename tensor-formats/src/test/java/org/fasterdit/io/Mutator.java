@@ -4,7 +4,7 @@ import java.util.Arrays;
 import java.util.Random;
 
 /** Structure-unaware byte mutations, biased toward headers and zip trailers where fields live. */
-final class Mutator {
+public final class Mutator {
   private static final long[] HUGE = {
     0xFFFFFFFFL,
     0x7FFFFFFFL,
@@ -20,7 +20,7 @@ final class Mutator {
 
   private Mutator() {}
 
-  static byte[] mutate(byte[] seed, Random r) {
+  public static byte[] mutate(byte[] seed, Random r) {
     byte[] b = seed.clone();
     int rounds = 1 + r.nextInt(3);
     for (int k = 0; k < rounds; k++) {
