@@ -78,8 +78,8 @@ public record VaeConfig(
 
   /**
    * A lower bound of the parameter count, computed without building anything: each encoder level
-   * has {@code layersPerBlock} ResNet blocks, each with a width x width 3x3 convolution (the decoder
-   * has more). Saturates at Long.MAX_VALUE instead of overflowing.
+   * has {@code layersPerBlock} ResNet blocks, each with a width x width 3x3 convolution (the
+   * decoder has more). Saturates at Long.MAX_VALUE instead of overflowing.
    */
   public long minParameters() {
     long n = 0;
@@ -205,7 +205,9 @@ public record VaeConfig(
     return t.shape();
   }
 
-  /** Axis {@code axis} of a tensor that must be a convolution kernel (rank 4), as a positive int. */
+  /**
+   * Axis {@code axis} of a tensor that must be a convolution kernel (rank 4), as a positive int.
+   */
   private static int dim(Map<String, HostTensor> sd, String name, int axis) {
     long[] s = shape(sd, name);
     if (s.length != 4 || s[axis] < 1 || s[axis] > Integer.MAX_VALUE) {

@@ -46,10 +46,11 @@ class VaeWeightsFuzzTest {
   static final List<Format> FORMATS =
       List.of(
           new Format(
-              "safetensors", DIR.resolve("diffusers_new_fp16"), "diffusion_pytorch_model.safetensors"),
+              "safetensors",
+              DIR.resolve("diffusers_new_fp16"),
+              "diffusion_pytorch_model.safetensors"),
           new Format("pt-zip", DIR.resolve("diffusers_old_fp16"), "diffusion_pytorch_model.bin"),
-          new Format(
-              "pt-legacy", DIR.resolve("fuzz/legacy_fp16"), "diffusion_pytorch_model.bin"),
+          new Format("pt-legacy", DIR.resolve("fuzz/legacy_fp16"), "diffusion_pytorch_model.bin"),
           new Format("ckpt-zip-ldm", DIR.resolve("ldm_vae_only_fp16.ckpt"), null));
 
   /** Mutates the whole file, or a window where the structure lives (pickle/header, zip trailer). */
@@ -218,7 +219,8 @@ class VaeWeightsFuzzTest {
     }
     Files.delete(w);
     assertEquals(
-        false, tally.run("config.json/no-weights", 0, folder.toString(), () -> loadAndCheck(folder)));
+        false,
+        tally.run("config.json/no-weights", 0, folder.toString(), () -> loadAndCheck(folder)));
     assertTrue(tally.refused("config.json/fields") > 0);
     System.out.print(tally.report());
   }

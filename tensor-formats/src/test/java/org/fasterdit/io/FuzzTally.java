@@ -7,8 +7,8 @@ import java.util.concurrent.Callable;
 /**
  * Runs mutated inputs through a loader and counts, per format, how many loaded and how many were
  * refused cleanly. Clean means a {@link TensorFormatException} or an {@link
- * IllegalArgumentException} (ConfigException included) whose message names the input; anything
- * else (NullPointerException, an index out of bounds, a native exception, OutOfMemoryError,
+ * IllegalArgumentException} (ConfigException included) whose message names the input; anything else
+ * (NullPointerException, an index out of bounds, a native exception, OutOfMemoryError,
  * StackOverflowError) fails the test with the mutation number, so it can be replayed.
  */
 public final class FuzzTally {
