@@ -77,20 +77,24 @@ public record VaeConfig(
   }
 
   /**
-   * A lower bound of the parameter count, computed without building anything: each encoder level
-   * has {@code layersPerBlock} ResNet blocks, each with a width x width 3x3 convolution (the
-   * decoder has more). Saturates at Long.MAX_VALUE instead of overflowing.
+   * A lower bound of the parameter count, computed without building anything, in which every size
+   * field appears: each encoder level has {@code layersPerBlock} ResNet blocks with a width x width
+   * 3x3 convolution each, the input convolution is width0 x in x 3x3, and the quant convolutions
+   * are 2 latent x 2 latent and latent x latent (the decoder has more). Saturates at
+   * Long.MAX_VALUE.
    */
   public long minParameters() {
-    long n = 0;
-    for (int w : blockOutChannels) {
-      try {
+    try {
+      long latent = latentChannels;
+      long n = Math.multiplyExact(5 * latent, latent);
+      n = Math.addExact(n, 9L * blockOutChannels.get(0) * inChannels);
+      for (int w : blockOutChannels) {
         n = Math.addExact(n, Math.multiplyExact((long) layersPerBlock, 9L * w * w));
-      } catch (ArithmeticException e) {
-        return Long.MAX_VALUE;
       }
+      return n;
+    } catch (ArithmeticException e) {
+      return Long.MAX_VALUE;
     }
-    return n;
   }
 
   public int levels() {

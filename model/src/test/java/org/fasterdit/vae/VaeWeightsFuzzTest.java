@@ -224,4 +224,78 @@ class VaeWeightsFuzzTest {
     assertTrue(tally.refused("config.json/fields") > 0);
     System.out.print(tally.report());
   }
+
+  /**
+   * Sizes that the checks of each field let through but that describe a model far larger than the
+   * file: refused by name before any weight memory is allocated (the old loader tried to allocate
+   * 10^9-wide convolutions and died in the native allocator).
+   */
+  @Test
+  void absurdSizesAreRefusedBeforeAllocating() throws Exception {
+    Path folder = copySeed(FORMATS.get(0), tmp);
+    Path config = folder.resolve("config.json");
+    ObjectMapper json = new ObjectMapper();
+    @SuppressWarnings("unchecked")
+    Map<String, Object> good = json.readValue(config.toFile(), LinkedHashMap.class);
+    List<Map<String, Object>> bad =
+        List.of(
+            Map.of("block_out_channels", List.of(8L, 1_000_000_000L, 16L, 16L)),
+            Map.of("block_out_channels", List.of(2_147_483_644L, 16L, 16L, 16L)),
+            Map.of("layers_per_block", 2_147_483_647L),
+            Map.of("latent_channels", 1_000_000_000L),
+            Map.of("in_channels", 1_000_000_000L, "out_channels", 1_000_000_000L));
+    for (Map<String, Object> edit : bad) {
+      Map<String, Object> c = new LinkedHashMap<>(good);
+      c.putAll(edit);
+      Files.write(config, json.writeValueAsBytes(c));
+      IllegalArgumentException e =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              IllegalArgumentException.class, () -> loadAndCheck(folder), edit.toString());
+      assertTrue(
+          e.getMessage().contains(folder.toString())
+              && e.getMessage().contains("parameters but the file holds only"),
+          e.getMessage());
+    }
+    Map<String, Object> deep = new LinkedHashMap<>(good);
+    deep.put("block_out_channels", Collections.nCopies(17, 16L));
+    Files.write(config, json.writeValueAsBytes(deep));
+    IllegalArgumentException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            IllegalArgumentException.class, () -> loadAndCheck(folder));
+    assertTrue(e.getMessage().contains("17 levels, at most 16"), e.getMessage());
+  }
+
+  /** A single-file checkpoint's shape is inferred from tensors: crafted shapes are refused. */
+  @Test
+  void craftedShapesInAnLdmFileAreRefused() throws Exception {
+    Path src = DIR.resolve("small3_ldm_fp16.safetensors");
+    String[][] edits = {
+      {"encoder.conv_in.weight", "scalar", "not a convolution kernel"},
+      {"post_quant_conv.weight", "wide-empty", "parameters but the file holds only"},
+      {"encoder.down.0.block.0.conv1.weight", "wide-empty", "parameters but the file holds only"}
+    };
+    for (String[] edit : edits) {
+      Map<String, org.fasterdit.io.HostTensor> sd = new LinkedHashMap<>();
+      try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+        org.fasterdit.io.SafeTensors.read(src, arena)
+            .tensors()
+            .forEach((k, v) -> sd.put(k, v.copyToHeap()));
+      }
+      assertTrue(sd.containsKey(edit[0]), edit[0]);
+      sd.put(
+          edit[0],
+          edit[1].equals("scalar")
+              ? org.fasterdit.io.HostTensor.ofFloats(new long[0], new float[1])
+              : org.fasterdit.io.HostTensor.ofFloats(
+                  new long[] {1_000_000, 0, 1, 1}, new float[0]));
+      Path file = tmp.resolve("crafted.safetensors");
+      org.fasterdit.io.SafeTensors.write(file, sd, Map.of());
+      IllegalArgumentException e =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              IllegalArgumentException.class, () -> loadAndCheck(file), edit[0]);
+      assertTrue(
+          e.getMessage().contains(file.toString()) && e.getMessage().contains(edit[2]),
+          e.getMessage());
+    }
+  }
 }
