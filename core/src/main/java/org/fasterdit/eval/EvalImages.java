@@ -35,6 +35,10 @@ public final class EvalImages {
               + Arrays.toString(s));
     }
     if (s[0] < 1) throw new IllegalArgumentException(file + ": arr_0 holds no images");
+    if (s[1] < 1 || s[2] < 1) {
+      throw new IllegalArgumentException(
+          file + ": arr_0 images are " + s[1] + "x" + s[2] + " pixels " + Arrays.toString(s));
+    }
     return a;
   }
 

@@ -50,7 +50,7 @@ public final class InceptionEvaluation {
    * What a reference supplies: statistics stored in it and/or images to compute the rest from
    * ({@code images} null for a folder, decoded at {@code folderSize} only when the cache misses).
    */
-  private record Reference(
+  record Reference(
       FrechetDistance.Gaussian pool3Stats,
       FrechetDistance.Gaussian spatialStats,
       boolean hasImages,
@@ -117,7 +117,8 @@ public final class InceptionEvaluation {
     return out;
   }
 
-  private Reference reference(Path file, int sampleSize) {
+  /** Reads a reference as {@code eval --ref} does; refuses what no metric could use, by name. */
+  static Reference reference(Path file, int sampleSize) {
     if (Files.isDirectory(file)) {
       return new Reference(null, null, true, null, sampleSize);
     }
@@ -165,7 +166,29 @@ public final class InceptionEvaluation {
               + dim
               + ") Inception statistics");
     }
-    return new FrechetDistance.Gaussian(a.toDoubleArray(), b.toDoubleArray(), 0);
+    if (!a.dtype().isFloatingPoint() || !b.dtype().isFloatingPoint()) {
+      throw new IllegalArgumentException(
+          file
+              + ": "
+              + mu
+              + " / "
+              + sigma
+              + " are "
+              + a.dtype()
+              + " / "
+              + b.dtype()
+              + ", not floating point Inception statistics");
+    }
+    double[] mean = a.toDoubleArray(), cov = b.toDoubleArray();
+    // A NaN or infinity here would only surface as a NaN FID at the end of a long evaluation.
+    for (double v : mean) {
+      if (!Double.isFinite(v)) throw new IllegalArgumentException(file + ": " + mu + " holds " + v);
+    }
+    for (double v : cov) {
+      if (!Double.isFinite(v))
+        throw new IllegalArgumentException(file + ": " + sigma + " holds " + v);
+    }
+    return new FrechetDistance.Gaussian(mean, cov, 0);
   }
 
   /** The reference images' features and statistics: from the cache when it is valid. */
