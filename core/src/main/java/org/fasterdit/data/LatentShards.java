@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.fasterdit.io.DType;
 import org.fasterdit.io.HostTensor;
@@ -49,36 +50,66 @@ public final class LatentShards implements Dataset {
     int used =
         0; // shards with at least one latent (a shard whose images were all unreadable is empty)
     double scale = Double.NaN;
+    List<Map<String, String>> meta = new ArrayList<>();
+    long[] counts = new long[files.size()];
     for (int i = 0; i < files.size(); i++) {
-      var st = SafeTensors.read(files.get(i), arena);
+      Path file = files.get(i);
+      var st = SafeTensors.read(file, arena);
       var f = st.tensors();
+      meta.add(st.metadata());
       HostTensor lat = f.get("latents"), lab = f.get("labels");
-      scale = agreeingScale(scale, st.metadata().get("scaling_factor"), files.get(i), i == 0);
+      scale = agreeingScale(scale, st.metadata().get("scaling_factor"), file, i == 0);
       if (lat == null || lab == null)
-        throw new IllegalArgumentException(files.get(i) + ": needs tensors 'latents' and 'labels'");
-      if (lat.shape().length != 4)
-        throw new IllegalArgumentException(files.get(i) + ": latents must be (N, C, H, W)");
-      if (lat.shape()[0] == 0) continue;
-      if (shape0 == null) shape0 = lat.shape();
-      if (!Arrays.equals(Arrays.copyOfRange(lat.shape(), 1, 4), Arrays.copyOfRange(shape0, 1, 4))) {
+        throw new IllegalArgumentException(file + ": needs tensors 'latents' and 'labels'");
+      long[] shape = lat.shape();
+      // checked here, not when training first reads a sample: a bad shard names itself at open
+      if (shape.length != 4 || shape[1] < 1 || shape[2] < 1 || shape[3] < 1)
         throw new IllegalArgumentException(
-            files.get(i)
+            file + ": latents must be (N, C, H, W), got " + Arrays.toString(shape));
+      if (!isFloat(lat.dtype()))
+        throw new IllegalArgumentException(
+            file + ": latents must be float32, bfloat16 or float16, got " + lat.dtype());
+      counts[i] = shape[0];
+      if (shape[0] == 0) continue;
+      if (shape0 == null) shape0 = shape;
+      if (!Arrays.equals(Arrays.copyOfRange(shape, 1, 4), Arrays.copyOfRange(shape0, 1, 4))) {
+        throw new IllegalArgumentException(
+            file
                 + ": latent shape "
-                + Arrays.toString(lat.shape())
+                + Arrays.toString(shape)
                 + " differs from the first shard's "
                 + Arrays.toString(shape0));
       }
+      if (shape[1] * shape[2] > Integer.MAX_VALUE / shape[3]) // each dim >= 1, none overflows
+      throw new IllegalArgumentException(
+            file + ": a latent " + Arrays.toString(shape) + " has more than 2^31 values");
+      if (lab.rank() != 1 || lab.dtype().isFloatingPoint())
+        throw new IllegalArgumentException(
+            file
+                + ": labels must be a 1-d integer array, got "
+                + lab.dtype()
+                + " "
+                + Arrays.toString(lab.shape()));
       long[] l = lab.toLongArray();
-      if (l.length != lat.shape()[0])
-        throw new IllegalArgumentException(files.get(i) + ": labels and latents differ in count");
+      if (l.length != shape[0])
+        throw new IllegalArgumentException(file + ": labels and latents differ in count");
       for (long v : l) {
-        if (v < 0) throw new IllegalArgumentException(files.get(i) + ": negative label " + v);
+        if (v < 0 || v >= Integer.MAX_VALUE)
+          throw new IllegalArgumentException(file + ": label " + v + " out of range");
         maxLabel = (int) Math.max(maxLabel, v);
       }
       HostTensor fl = f.get("latents_flip");
-      if (fl != null && !Arrays.equals(fl.shape(), lat.shape())) {
+      if (fl != null && (!Arrays.equals(fl.shape(), shape) || fl.dtype() != lat.dtype())) {
         throw new IllegalArgumentException(
-            files.get(i) + ": latents_flip shape differs from latents");
+            file
+                + ": latents_flip "
+                + fl.dtype()
+                + " "
+                + Arrays.toString(fl.shape())
+                + " differs from latents "
+                + lat.dtype()
+                + " "
+                + Arrays.toString(shape));
       }
       allFlips &= fl != null;
       latents.add(lat);
@@ -87,6 +118,7 @@ public final class LatentShards implements Dataset {
       bounds[used + 1] = Math.addExact(bounds[used], l.length);
       used++;
     }
+    EncodedShards.checkComplete(dir, files, meta, counts);
     if (used == 0) throw new IllegalArgumentException(dir + ": every shard is empty");
     this.c = (int) shape0[1];
     this.h = (int) shape0[2];
@@ -106,6 +138,10 @@ public final class LatentShards implements Dataset {
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(
           file + ": metadata scaling_factor is not a number: " + value);
+    }
+    if (value != null && !(v > 0 && v < Double.POSITIVE_INFINITY)) {
+      throw new IllegalArgumentException(
+          file + ": metadata scaling_factor must be a positive number, got " + value);
     }
     if (first || Double.compare(v, sofar) == 0) return v;
     throw new IllegalArgumentException(

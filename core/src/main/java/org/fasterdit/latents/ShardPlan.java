@@ -3,7 +3,7 @@ package org.fasterdit.latents;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
+import org.fasterdit.data.EncodedShards;
 
 /**
  * How an extraction splits a folder of {@code total} images (in folder order) into shards of {@code
@@ -40,6 +40,6 @@ public record ShardPlan(int total, int shardSize) {
   }
 
   public static Path file(Path out, int shard) {
-    return out.resolve(String.format(Locale.ROOT, "shard-%05d.safetensors", shard));
+    return out.resolve(EncodedShards.name(shard));
   }
 }
