@@ -9,7 +9,8 @@ import java.util.concurrent.Callable;
  * refused cleanly. Clean means a {@link TensorFormatException} or an {@link
  * IllegalArgumentException} (ConfigException included) whose message names the input; anything else
  * (NullPointerException, an index out of bounds, a native exception, OutOfMemoryError,
- * StackOverflowError) fails the test with the mutation number, so it can be replayed.
+ * StackOverflowError) fails the test with the mutation number, so it can be replayed. {@code
+ * -Dfasterdit.fuzz.verbose=true} prints every refusal's message.
  */
 public final class FuzzTally {
   private final String test;
@@ -38,6 +39,9 @@ public final class FuzzTally {
             format + " mutation #" + mutation + ": message does not name " + name + ": " + m, e);
       }
       c[2]++;
+      if (Boolean.getBoolean("fasterdit.fuzz.verbose")) {
+        System.out.println(test + " " + format + " #" + mutation + " refused: " + m);
+      }
       return false;
     } catch (AssertionError e) {
       throw e;
