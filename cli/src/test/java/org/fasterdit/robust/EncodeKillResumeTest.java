@@ -2,6 +2,7 @@ package org.fasterdit.robust;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
@@ -10,14 +11,14 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
-import org.fasterdit.cli.Main;
 import org.fasterdit.data.LatentShards;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code vae encode} killed with SIGKILL mid-run resumes: complete shards are kept, the rest
- * written, and the half-written temp files of the killed run are removed.
+ * written, and the half-written temp files of the killed run are removed; every shard is then the
+ * same bytes as an uninterrupted run's, and training refuses the folder until it is complete.
  */
 class EncodeKillResumeTest {
   static final String VAE = "../model/src/test/resources/vae/diffusers_new_fp32";
@@ -31,6 +32,14 @@ class EncodeKillResumeTest {
                 return name.startsWith(".") && name.endsWith(".tmp");
               })
           .toList();
+    }
+  }
+
+  static String log(Path log) {
+    try {
+      return Files.readString(log);
+    } catch (java.io.IOException e) {
+      return e.toString();
     }
   }
 
@@ -83,10 +92,29 @@ class EncodeKillResumeTest {
     Path planted =
         out.resolve(String.format(".shard-%05d.safetensors.4242424242.tmp", (int) before));
     Files.write(planted, java.util.Arrays.copyOf(kept, kept.length / 2));
-    assertEquals(0, Main.run(args));
+    // training cannot start on the unfinished folder: it is refused, naming the missing shard
+    var partial = assertThrows(IllegalArgumentException.class, () -> new LatentShards(out));
+    assertTrue(
+        partial.getMessage().contains("the extraction did not finish")
+            && partial.getMessage().contains(String.format("shard-%05d", (int) before)),
+        partial.getMessage());
+    // resume and an uninterrupted run to compare with, in child JVMs like the killed run (the
+    // same thread settings, so the same bytes)
+    assertEquals(0, ChildJvm.start(log, args).waitFor(), () -> log(log));
+    String[] whole = args.clone();
+    Path ref = dir.resolve("uninterrupted");
+    whole[java.util.Arrays.asList(args).indexOf("--out") + 1] = ref.toString();
+    assertEquals(0, ChildJvm.start(log, whole).waitFor(), () -> log(log));
     assertEquals(List.of(), temps(out), "resume removes what the killed run left half written");
     assertArrayEquals(kept, Files.readAllBytes(first), "a complete shard is kept as it was");
     assertEquals(n, new LatentShards(out).size());
+    for (int k = 0; k < 12; k++) {
+      String name = String.format("shard-%05d.safetensors", k);
+      assertArrayEquals(
+          Files.readAllBytes(ref.resolve(name)),
+          Files.readAllBytes(out.resolve(name)),
+          name + " differs from the uninterrupted run's");
+    }
     System.out.println(
         "EncodeKillResumeTest: killed with "
             + before
@@ -94,6 +122,6 @@ class EncodeKillResumeTest {
             + leftByKill
             + " temp file(s) left by the kill; resumed to all "
             + n
-            + " images, no temp file left");
+            + " images, no temp file left, all 12 shards byte-equal to an uninterrupted run's");
   }
 }
