@@ -10,15 +10,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.fasterdit.inception.FidInception;
 import org.fasterdit.io.HostTensor;
 import org.fasterdit.io.Npz;
-import org.junit.jupiter.api.Assumptions;
+import org.fasterdit.io.ReferenceScript;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,45 +28,23 @@ import org.junit.jupiter.api.io.TempDir;
  * for each kind of reference; the reference cache is reused, and a corrupt or stale one recomputed.
  */
 class EvalInceptionCliTest {
-  static final Path PYTHON = Path.of("/usr/bin/python3");
-  static final Path REFERENCE = Path.of("../benchmarks/reference");
-  static final String SCRIPT = "eval_reference.py";
   static final double RELATIVE = 1e-3;
 
   static Path generated;
   static Map<String, Double> expected = new LinkedHashMap<>();
   @TempDir Path dir;
 
-  /** Runs the reference once per version of its three scripts, into target/eval-reference/. */
+  /** Runs the reference once per version of its three scripts. */
   @BeforeAll
   static void generate() throws Exception {
-    Assumptions.assumeTrue(
-        Files.isExecutable(PYTHON)
-            && exec(PYTHON.toString(), "-c", "import torch, torchvision, numpy, scipy") == 0,
-        PYTHON + " lacks torch/torchvision/numpy/scipy (see .ci/run)");
-    MessageDigest md = MessageDigest.getInstance("SHA-256");
-    for (String s : new String[] {SCRIPT, "inception_reference.py", "metrics_reference.py"})
-      md.update(Files.readAllBytes(REFERENCE.resolve(s)));
-    String hash = HexFormat.of().formatHex(md.digest()).substring(0, 16);
-    generated = Path.of("target/eval-reference", hash);
-    if (!Files.isRegularFile(generated.resolve("expected.npz"))) {
-      Path tmp =
-          Files.createTempDirectory(Files.createDirectories(generated.getParent()), hash + ".tmp");
-      int rc =
-          exec(PYTHON.toString(), REFERENCE.resolve(SCRIPT).toString(), "--out", tmp.toString());
-      assertEquals(0, rc, SCRIPT + " failed");
-      Files.move(tmp, generated, StandardCopyOption.ATOMIC_MOVE);
-    }
+    generated =
+        ReferenceScript.outputs(
+            "eval_reference.py",
+            List.of("torch", "torchvision", "numpy", "scipy"),
+            "inception_reference.py",
+            "metrics_reference.py");
     Npz.read(generated.resolve("expected.npz")).forEach((k, v) -> expected.put(k, v.getDouble(0)));
     System.out.println("reference pipeline: " + expected);
-  }
-
-  private static int exec(String... cmd) throws Exception {
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!p.waitFor(30, TimeUnit.MINUTES)) p.destroyForcibly();
-    System.out.print(out);
-    return p.exitValue();
   }
 
   record Run(int code, String out, String err) {
