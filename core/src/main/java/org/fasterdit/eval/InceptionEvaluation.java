@@ -1,5 +1,6 @@
 package org.fasterdit.eval;
 
+import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -58,8 +59,15 @@ public final class InceptionEvaluation {
       int folderSize) {}
 
   public Report evaluate(Path samplesFile, Path refFile) {
-    HostTensor samples = EvalImages.arr0(samplesFile, readNpz(samplesFile, "samples"));
-    Reference ref = reference(refFile, (int) samples.shape()[1]);
+    // the image arrays stay views of the mapped files (50k samples at 256 px are 9.8 GB), unmapped
+    // when this evaluation ends
+    try (Arena files = Arena.ofConfined()) {
+      HostTensor samples = EvalImages.arr0(samplesFile, readNpz(samplesFile, "samples", files));
+      return evaluate(samples, refFile, reference(refFile, (int) samples.shape()[1], files));
+    }
+  }
+
+  private Report evaluate(HostTensor samples, Path refFile, Reference ref) {
     List<Metric> metrics = new ArrayList<>();
     List<String> skipped = new ArrayList<>();
     try (FidInception net = FidInception.load(weights, device).setBatchSize(batchSize)) {
@@ -119,10 +127,15 @@ public final class InceptionEvaluation {
 
   /** Reads a reference as {@code eval --ref} does; refuses what no metric could use, by name. */
   static Reference reference(Path file, int sampleSize) {
+    return reference(file, sampleSize, Arena.ofAuto());
+  }
+
+  /** As {@link #reference(Path, int)}, its arrays views of the file mapped into {@code arena}. */
+  static Reference reference(Path file, int sampleSize, Arena arena) {
     if (Files.isDirectory(file)) {
       return new Reference(null, null, true, null, sampleSize);
     }
-    Map<String, HostTensor> m = readNpz(file, "reference");
+    Map<String, HostTensor> m = readNpz(file, "reference", arena);
     FrechetDistance.Gaussian pool3 =
         storedStats(file, m, "mu", "sigma", InceptionFeatures.POOL3_DIM);
     FrechetDistance.Gaussian spatial =
@@ -233,12 +246,12 @@ public final class InceptionEvaluation {
     return net.setProgress(done -> listener.progress(what, done, total)).features(images);
   }
 
-  private static Map<String, HostTensor> readNpz(Path file, String what) {
+  private static Map<String, HostTensor> readNpz(Path file, String what, Arena arena) {
     if (!Files.isRegularFile(file)) {
       throw new IllegalArgumentException(what + " file not found: " + file);
     }
     try {
-      return Npz.read(file);
+      return Npz.map(file, arena);
     } catch (RuntimeException e) {
       throw new IllegalArgumentException(
           file + ": not a readable .npz (" + e.getMessage() + ")", e);

@@ -27,6 +27,25 @@ public final class Npy {
 
   /** Parses a complete .npy image; trailing bytes after the declared data are rejected. */
   public static HostTensor read(String name, MemorySegment bytes) {
+    return copy(name, bytes, parse(name, bytes));
+  }
+
+  /**
+   * As {@link #read(String, MemorySegment)}, but an array already in {@link HostTensor}'s layout (C
+   * order, little-endian or single-byte, not bool, which must be checked) comes back as a view of
+   * {@code bytes}, valid while that memory is: a mapped 10 GB batch of samples then costs no copy.
+   */
+  public static HostTensor view(String name, MemorySegment bytes) {
+    NpyHeader h = parse(name, bytes);
+    boolean hostLayout =
+        !(h.fortranOrder() && h.shape().length > 1)
+            && !(h.bigEndian() && h.dtype().byteSize() > 1)
+            && h.dtype() != DType.BOOL;
+    if (!hostLayout) return copy(name, bytes, h);
+    return new HostTensor(h.dtype(), h.shape(), bytes.asSlice(h.dataOffset(), h.dataBytes()));
+  }
+
+  private static NpyHeader parse(String name, MemorySegment bytes) {
     NpyHeader h = NpyHeader.parse(name, bytes);
     long available = bytes.byteSize() - h.dataOffset();
     if (available < h.dataBytes()) {
@@ -44,6 +63,10 @@ public final class Npy {
       throw new TensorFormatException(
           name + ": " + (available - h.dataBytes()) + " unexpected trailing bytes after .npy data");
     }
+    return h;
+  }
+
+  private static HostTensor copy(String name, MemorySegment bytes, NpyHeader h) {
     MemorySegment src = bytes.asSlice(h.dataOffset(), h.dataBytes());
     MemorySegment dst = Segments.allocate(h.dataBytes());
     long[] shape = h.shape();

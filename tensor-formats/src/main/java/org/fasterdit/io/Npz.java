@@ -9,7 +9,8 @@ import java.util.Map;
 
 /**
  * numpy .npz archives: a zip of {@code <key>.npy} members (np.savez stores, np.savez_compressed
- * deflates). Results are independent heap copies, so the archive is unmapped before returning.
+ * deflates). {@link #read(Path)} returns independent copies, so the archive is unmapped before
+ * returning; {@link #map(Path, Arena)} returns views of the mapped file where the layout allows.
  */
 public final class Npz {
   /** Enough for any sane .npy header (numpy's own default limit is 10 000 bytes). */
@@ -23,8 +24,23 @@ public final class Npz {
     }
   }
 
+  /**
+   * The arrays of a .npz without copying what need not be: a stored (np.savez) member in C order is
+   * a view of the file mapped into {@code arena}, valid while it is open; a deflated member is
+   * inflated once (into memory of its own), a Fortran-order or big-endian one copied into C order.
+   * CRCs are checked as by {@link #read(Path)}, so a flipped bit is still reported.
+   */
+  public static LinkedHashMap<String, HostTensor> map(Path path, Arena arena) {
+    return read(path.toString(), AtomicFiles.mapReadOnly(path, arena), true);
+  }
+
   /** Keys are the member names without the ".npy" suffix, in archive order. */
   public static LinkedHashMap<String, HostTensor> read(String file, MemorySegment archive) {
+    return read(file, archive, false);
+  }
+
+  private static LinkedHashMap<String, HostTensor> read(
+      String file, MemorySegment archive, boolean views) {
     ZipIndex zip = ZipIndex.read(file, archive);
     LinkedHashMap<String, HostTensor> out = new LinkedHashMap<>();
     for (ZipIndex.Entry e : zip.entries()) {
@@ -58,7 +74,7 @@ public final class Npz {
       if (e.isStored()) {
         zip.checkCrc(e, bytes);
       }
-      out.put(key, Npy.read(where, bytes));
+      out.put(key, views ? Npy.view(where, bytes) : Npy.read(where, bytes));
     }
     return out;
   }

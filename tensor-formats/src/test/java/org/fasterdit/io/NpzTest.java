@@ -50,6 +50,27 @@ class NpzTest {
   }
 
   @Test
+  void mapGivesViewsOfStoredArraysWhileItsArenaIsOpen() {
+    // a stored member in C order is a view of the mapping (no copy: memory is the file's pages),
+    // equal to what read() copies; the others (deflated, Fortran order, big-endian) are copied
+    for (String name : new String[] {"arrays.npz", "arrays_compressed.npz"}) {
+      Path file = TestFixtures.path(name);
+      LinkedHashMap<String, HostTensor> copies = Npz.read(file);
+      HostTensor view;
+      try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+        LinkedHashMap<String, HostTensor> views = Npz.map(file, arena);
+        assertEquals(copies, views, name);
+        view = views.get("u8");
+        assertEquals(name.equals("arrays.npz"), view.data().scope() == arena.scope(), name);
+      }
+      if (name.equals("arrays.npz")) {
+        HostTensor unmapped = view;
+        assertThrows(IllegalStateException.class, () -> unmapped.getDouble(0), "use after close");
+      }
+    }
+  }
+
+  @Test
   void readsDeflatedEntriesAndRejectsSizeLies() throws IOException {
     HostTensor t = HostTensor.ofFloats(new long[] {1000}, new float[1000]);
     Path ok = tmp.resolve("d.npz");
