@@ -172,7 +172,12 @@ public record VaeConfig(
     }
     if (levels.first() != 0 || levels.last() >= MAX_LEVELS) {
       throw new IllegalArgumentException(
-          "encoder.down_blocks indices " + levels + " are not 0.." + (levels.size() - 1));
+          "encoder.down_blocks indices run from "
+              + levels.first()
+              + " to "
+              + levels.last()
+              + ": expected 0 to at most "
+              + (MAX_LEVELS - 1));
     }
     // Other shapes are checked against the model later (all problems listed at once); these only
     // need to be kernels, and AutoencoderKL.load refuses a model larger than the file.
