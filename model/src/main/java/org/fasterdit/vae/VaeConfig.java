@@ -87,9 +87,10 @@ public record VaeConfig(
     try {
       long latent = latentChannels;
       long n = Math.multiplyExact(5 * latent, latent);
-      n = Math.addExact(n, 9L * blockOutChannels.get(0) * inChannels);
+      n = Math.addExact(n, Math.multiplyExact(9L * blockOutChannels.get(0), (long) inChannels));
       for (int w : blockOutChannels) {
-        n = Math.addExact(n, Math.multiplyExact((long) layersPerBlock, 9L * w * w));
+        long conv = Math.multiplyExact(9L * w, (long) w);
+        n = Math.addExact(n, Math.multiplyExact((long) layersPerBlock, conv));
       }
       return n;
     } catch (ArithmeticException e) {
