@@ -80,9 +80,11 @@ public final class LatentShards implements Dataset {
                 + " differs from the first shard's "
                 + Arrays.toString(shape0));
       }
-      if (shape[1] * shape[2] > Integer.MAX_VALUE / shape[3]) // each dim >= 1, none overflows
-      throw new IllegalArgumentException(
+      // each dim is >= 1 and at most the tensor's size, so the product of two cannot overflow
+      if (shape[1] * shape[2] > Integer.MAX_VALUE / shape[3]) {
+        throw new IllegalArgumentException(
             file + ": a latent " + Arrays.toString(shape) + " has more than 2^31 values");
+      }
       if (lab.rank() != 1 || lab.dtype().isFloatingPoint())
         throw new IllegalArgumentException(
             file

@@ -87,9 +87,10 @@ public record VaeConfig(
     try {
       long latent = latentChannels;
       long n = Math.multiplyExact(5 * latent, latent);
-      n = Math.addExact(n, 9L * blockOutChannels.get(0) * inChannels);
+      n = Math.addExact(n, Math.multiplyExact(9L * blockOutChannels.get(0), (long) inChannels));
       for (int w : blockOutChannels) {
-        n = Math.addExact(n, Math.multiplyExact((long) layersPerBlock, 9L * w * w));
+        long conv = Math.multiplyExact(9L * w, (long) w);
+        n = Math.addExact(n, Math.multiplyExact((long) layersPerBlock, conv));
       }
       return n;
     } catch (ArithmeticException e) {
@@ -172,7 +173,12 @@ public record VaeConfig(
     }
     if (levels.first() != 0 || levels.last() >= MAX_LEVELS) {
       throw new IllegalArgumentException(
-          "encoder.down_blocks indices " + levels + " are not 0.." + (levels.size() - 1));
+          "encoder.down_blocks indices run from "
+              + levels.first()
+              + " to "
+              + levels.last()
+              + ": expected 0 to at most "
+              + (MAX_LEVELS - 1));
     }
     // Other shapes are checked against the model later (all problems listed at once); these only
     // need to be kernels, and AutoencoderKL.load refuses a model larger than the file.

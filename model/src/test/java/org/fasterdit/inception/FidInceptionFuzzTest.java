@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class FidInceptionFuzzTest {
   static final Device CPU = new Device(DeviceType.CPU);
-  static final int N = Integer.getInteger("fasterdit.fuzz", 50);
+  static final int N = Integer.getInteger("fasterdit.fuzz", 30);
 
   @TempDir Path tmp;
 

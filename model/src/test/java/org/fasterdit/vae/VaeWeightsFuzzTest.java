@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
 class VaeWeightsFuzzTest {
   static final Path DIR = VaeParityTest.DIR;
   static final Device CPU = new Device(DeviceType.CPU);
-  static final int N = Integer.getInteger("fasterdit.fuzz", 300);
+  static final int N = Integer.getInteger("fasterdit.fuzz", 200);
 
   @TempDir Path tmp;
 
