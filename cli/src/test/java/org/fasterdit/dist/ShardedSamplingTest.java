@@ -15,6 +15,7 @@ import java.util.stream.Stream;
 import org.fasterdit.cli.Main;
 import org.fasterdit.io.HostTensor;
 import org.fasterdit.io.Npz;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,9 +26,13 @@ import org.junit.jupiter.api.io.TempDir;
  * get 8 and 5), the cases where a naive split would differ.
  */
 class ShardedSamplingTest {
-  @Test
-  void twoRanksWriteTheSingleProcessOutput(@TempDir Path dir) throws Exception {
-    Path results = dir.resolve("results");
+  @TempDir static Path shared;
+  static Path run;
+
+  /** A tiny model trained for 2 steps: what matters is that its output depends on its input. */
+  @BeforeAll
+  static void trainTinyModel() throws Exception {
+    Path results = shared.resolve("results");
     run(
         "train",
         "--dataset=synthetic",
@@ -43,10 +48,13 @@ class ShardedSamplingTest {
         "--device=cpu",
         "--results=" + results,
         "--run-name=tiny");
-    Path run;
     try (Stream<Path> s = Files.list(results)) {
       run = s.findFirst().orElseThrow();
     }
+  }
+
+  @Test
+  void twoRanksWriteTheSingleProcessOutput(@TempDir Path dir) throws Exception {
     Path out = dir.resolve("out");
     Files.createDirectories(out);
     Path single = out.resolve("single.npz"), multi = out.resolve("multi.npz");
@@ -93,14 +101,60 @@ class ShardedSamplingTest {
     assertEquals(List.of("multi.npz", "single.npz"), left);
   }
 
+  /**
+   * Ranks started directly (not by {@code launch}, which would stop the survivor itself): rank 1 is
+   * killed while sampling; rank 0 must fail promptly naming the collective, and neither the output
+   * nor a part may be left.
+   */
+  @Test
+  void aRankThatDiesStopsTheOtherAndLeavesNoOutput(@TempDir Path dir) throws Exception {
+    Path out = dir.resolve("out");
+    Files.createDirectories(out);
+    Path target = out.resolve("s.npz");
+    int port = LocalLauncher.freePort();
+    List<String> args = new ArrayList<>(List.of("sample"));
+    args.addAll(sampleArgs(run, target, 400, 1));
+    List<String> cmd = ChildJvm.command("org.fasterdit.cli.Main", args.toArray(new String[0]));
+    Process r0 = ChildJvm.start(cmd, PeerFailureTest.env(0, port), dir.resolve("r0.log"));
+    Process r1 = ChildJvm.start(cmd, PeerFailureTest.env(1, port), dir.resolve("r1.log"));
+    try {
+      long deadline = System.nanoTime() + 90_000_000_000L;
+      while (!Files.readString(dir.resolve("r1.log")).contains("rank 1: samples [200, 400)")) {
+        assertTrue(r1.isAlive(), "rank 1 died early:\n" + Files.readString(dir.resolve("r1.log")));
+        assertTrue(System.nanoTime() < deadline, "rank 1 did not start sampling in 90 s");
+        Thread.sleep(50);
+      }
+      long t0 = System.nanoTime();
+      r1.destroyForcibly();
+      int code = ChildJvm.waitFor(r0, 60);
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      String log = Files.readString(dir.resolve("r0.log"));
+      System.out.printf("rank 1 killed: rank 0 exited with code %d after %.1f s%n", code, seconds);
+      assertTrue(code != 0, log);
+      assertTrue(seconds < PeerFailureTest.TIMEOUT_S + 10, "rank 0 took " + seconds + " s");
+      assertTrue(log.contains("rank 0 of 2: all-reduce of"), log);
+      assertTrue(log.contains("likely cause: a peer process died"), log);
+      try (Stream<Path> s = Files.list(out)) {
+        assertEquals(List.of(), s.toList(), "files left at the destination");
+      }
+    } finally {
+      r0.destroyForcibly();
+      r1.destroyForcibly();
+    }
+  }
+
   static List<String> sampleArgs(Path run, Path out) {
+    return sampleArgs(run, out, 13, 4);
+  }
+
+  static List<String> sampleArgs(Path run, Path out, int num, int batch) {
     return List.of(
         "--checkpoint",
         run.toString(),
         "--num",
-        "13",
+        Integer.toString(num),
         "--batch",
-        "4",
+        Integer.toString(batch),
         "--sampler",
         "sde",
         "--steps",
