@@ -289,8 +289,8 @@ public final class SampleCommand implements Callable<Integer> {
       // one round per model batch; a rank with fewer batches joins the missing rounds afterwards
       IntConsumer round =
           mine -> {
-            double[] all = sync.averageValues(new double[] {mine});
-            if (bar != null) bar.stepTo(Math.round(all[0] * world));
+            double[] all = sync.sumValues(new double[] {mine}, "sampling progress");
+            if (bar != null) bar.stepTo(Math.round(all[0]));
           };
       SampleSet s;
       try {

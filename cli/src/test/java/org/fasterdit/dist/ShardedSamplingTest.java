@@ -132,7 +132,7 @@ class ShardedSamplingTest {
       System.out.printf("rank 1 killed: rank 0 exited with code %d after %.1f s%n", code, seconds);
       assertTrue(code != 0, log);
       assertTrue(seconds < PeerFailureTest.TIMEOUT_S + 10, "rank 0 took " + seconds + " s");
-      assertTrue(log.contains("rank 0 of 2: all-reduce of"), log);
+      assertTrue(log.contains("rank 0 of 2: all-reduce of sampling progress"), log);
       assertTrue(log.contains("likely cause: a peer process died"), log);
       try (Stream<Path> s = Files.list(out)) {
         assertEquals(List.of(), s.toList(), "files left at the destination");
