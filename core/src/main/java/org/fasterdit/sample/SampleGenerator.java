@@ -17,9 +17,11 @@ import org.fasterdit.torch.Tensors;
 import org.fasterdit.torch.TorchException;
 
 /**
- * Turns a trained model into samples: batches of noise and labels drawn from the seed (so a run is
- * reproducible and independent of the batch size), the configured sampler, and the exact inverse of
- * the training std modulation.
+ * Turns a trained model into samples: each sample's starting noise and label drawn from the seed
+ * and its index alone (so a run is reproducible and these do not depend on the batch size), the
+ * configured sampler, and the exact inverse of the training std modulation. A stochastic sampler's
+ * per-step noise is drawn per batch, so its images do depend on the batch size; a sharded run
+ * therefore splits at batch boundaries ({@link SampleShards}).
  */
 public final class SampleGenerator {
   private final DiT model;
