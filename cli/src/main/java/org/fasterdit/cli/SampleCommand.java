@@ -1,13 +1,22 @@
 package org.fasterdit.cli;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.Callable;
+import java.util.function.IntConsumer;
+import org.fasterdit.dist.C10dGradientSync;
+import org.fasterdit.dist.DistEnv;
 import org.fasterdit.latents.LatentDecoding;
 import org.fasterdit.model.DiTConfig;
 import org.fasterdit.sample.Guidance;
 import org.fasterdit.sample.SampleExport;
+import org.fasterdit.sample.SampleGenerator;
+import org.fasterdit.sample.SampleParts;
 import org.fasterdit.sample.SampleSet;
+import org.fasterdit.sample.SampleShards;
 import org.fasterdit.sample.SampleSpec;
 import org.fasterdit.sample.TrainedModel;
 import org.fasterdit.torch.Precision;
@@ -204,35 +213,131 @@ public final class SampleCommand implements Callable<Integer> {
       var p = m.precisionFor(Precision.parse(precision), batch);
       System.out.println("precision: " + p.describe());
       var generator = m.generator(p.chosen(), batch);
+      Map<String, String> vars = System.getenv();
+      if (DistEnv.requested(vars)) {
+        sampleSharded(spec, m, generator, p.chosen(), DistEnv.from(vars, null), vars);
+        return 0;
+      }
       long t0 = System.nanoTime();
       SampleSet s;
       if (ProgressBarSink.onTerminal()) {
-        try (var bar =
-            new me.tongfei.progressbar.ProgressBarBuilder()
-                .setTaskName("sample")
-                .setInitialMax(num)
-                .setStyle(me.tongfei.progressbar.ProgressBarStyle.ASCII)
-                .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err))
-                .build()) {
+        try (var bar = progressBar()) {
           s = generator.generate(spec, bar::stepTo);
         }
       } else {
         s = generator.generate(spec, done -> {}); // redirected: only the summary lines below
       }
-      double secs = (System.nanoTime() - t0) / 1e9;
-      System.out.printf(
-          Locale.ROOT,
-          "%d samples in %.1f s (%.3f images/s, %d steps, cfg scale %s, %s)%n",
-          num,
-          secs,
-          num / Math.max(secs, 1e-9),
-          steps,
-          cfgScale,
-          p.chosen().key());
+      printSpeed((System.nanoTime() - t0) / 1e9, p.chosen());
       if (vae != null) s = decode(s, m);
       System.out.println(SampleExport.write(s, out));
     }
     return 0;
+  }
+
+  /**
+   * Under {@code launch --nproc W} (WORLD_SIZE > 1): this rank samples its block of {@link
+   * SampleShards} (and decodes it), writes it as a part next to the output, and rank 0 joins the
+   * parts into the output once all ranks have written. The ranks move in lock step, one collective
+   * per model batch (which also gives rank 0 the global progress), so a rank that dies is noticed
+   * by the others within the distributed timeout, not only at the end.
+   */
+  private void sampleSharded(
+      SampleSpec spec,
+      TrainedModel m,
+      SampleGenerator generator,
+      Precision chosen,
+      DistEnv env,
+      Map<String, String> vars) {
+    int rank = env.rank(), world = env.worldSize();
+    int unit = vae != null ? SampleShards.unit(batch, vaeBatch) : batch;
+    SampleShards.Range range = SampleShards.of(num, unit, rank, world);
+    boolean written = false, done = false;
+    try (C10dGradientSync sync =
+        C10dGradientSync.connect(
+            env, m.model().device(), vars.get("FASTERDIT_DIST_BACKEND"), System.err)) {
+      if (rank == 0)
+        System.out.println(
+            "distributed sampling: "
+                + world
+                + " ranks over "
+                + sync.backendName()
+                + ", "
+                + env.describe());
+      // every rank must sample the same run, or the parts would not add up to it
+      sync.requireSame(
+          "sampling arguments",
+          UUID.nameUUIDFromBytes(
+                  String.join(
+                          "|",
+                          spec.toString(),
+                          checkpoint.toAbsolutePath().normalize().toString(),
+                          out.toAbsolutePath().normalize().toString(),
+                          String.valueOf(vae),
+                          String.valueOf(vaeBatch),
+                          chosen.key())
+                      .getBytes(StandardCharsets.UTF_8))
+              .getMostSignificantBits());
+      System.out.println(
+          "rank " + rank + ": samples [" + range.from() + ", " + range.to() + ") of " + num);
+      long t0 = System.nanoTime();
+      int rounds = 0; // model batches of the rank with the most: every rank runs that many rounds
+      for (int r = 0; r < world; r++)
+        rounds =
+            Math.max(rounds, (SampleShards.of(num, unit, r, world).count() + batch - 1) / batch);
+      me.tongfei.progressbar.ProgressBar bar =
+          rank == 0 && ProgressBarSink.onTerminal() ? progressBar() : null;
+      // one round per model batch; a rank with fewer batches joins the missing rounds afterwards
+      IntConsumer round =
+          mine -> {
+            double[] all = sync.sumValues(new double[] {mine}, "sampling progress");
+            if (bar != null) bar.stepTo(Math.round(all[0]));
+          };
+      SampleSet s;
+      try {
+        s = generator.generate(spec, range.from(), range.to(), round);
+        for (int k = (range.count() + batch - 1) / batch; k < rounds; k++)
+          round.accept(range.count());
+      } finally {
+        if (bar != null) bar.close();
+      }
+      if (rank == 0) printSpeed((System.nanoTime() - t0) / 1e9, chosen);
+      if (vae != null && range.count() > 0) s = decode(s, m);
+      SampleParts.write(out, rank, world, range, s);
+      sync.barrier(); // every part is written
+      written = true;
+      if (rank == 0) {
+        SampleSet all = SampleParts.join(out, world, num, unit);
+        System.out.println(SampleExport.write(all, out));
+        SampleParts.delete(out, world);
+      }
+      done = true;
+    } finally {
+      // no part outlives a failed run: before the barrier each rank removes its own, after it
+      // (all written, the join failed) rank 0 removes them all
+      if (!done && rank == 0 && written) SampleParts.delete(out, world);
+      else if (!done) SampleParts.deleteOwn(out, rank, world);
+    }
+  }
+
+  private me.tongfei.progressbar.ProgressBar progressBar() {
+    return new me.tongfei.progressbar.ProgressBarBuilder()
+        .setTaskName("sample")
+        .setInitialMax(num)
+        .setStyle(me.tongfei.progressbar.ProgressBarStyle.ASCII)
+        .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err))
+        .build();
+  }
+
+  private void printSpeed(double secs, Precision chosen) {
+    System.out.printf(
+        Locale.ROOT,
+        "%d samples in %.1f s (%.3f images/s, %d steps, cfg scale %s, %s)%n",
+        num,
+        secs,
+        num / Math.max(secs, 1e-9),
+        steps,
+        cfgScale,
+        chosen.key());
   }
 
   /** The sampled latents through the VAE decoder, the scaling factor undone. */

@@ -122,13 +122,21 @@ public final class C10dGradientSync implements GradientSync {
 
   @Override
   public double[] averageValues(double[] values) {
+    double[] out = sumValues(values, "logged values");
+    for (int i = 0; i < out.length; i++) out[i] /= env.worldSize();
+    return out;
+  }
+
+  /**
+   * The sum over ranks of each value (exact in fp64 for counts below 2^53); {@code what} names them
+   * in the error a failed collective gives.
+   */
+  public double[] sumValues(double[] values, String what) {
     if (values.length == 0) return values;
     try (var scope = NativeScope.open()) {
       Tensor t = doubles(values);
-      allreduce(t, "all-reduce of logged values");
-      double[] out = toDoubles(t);
-      for (int i = 0; i < out.length; i++) out[i] /= env.worldSize();
-      return out;
+      allreduce(t, "all-reduce of " + what);
+      return toDoubles(t);
     }
   }
 
