@@ -32,14 +32,28 @@ class FeatureNetArchTest {
   }
 
   @Test
-  void aFileWithoutTheTagIsTheOldLayout() {
+  void aFileWithoutTheTagIsTheOldLayout() throws java.io.IOException {
     // the study's pinned classifier predates the tag
     try (Arena a = Arena.ofConfined()) {
       assertEquals(null, SafeTensors.read(PINNED, a).metadata().get("arch"));
     }
     try (FeatureNet net = Classifier.load(PINNED, CPU)) {
       assertEquals(FeatureNet.Arch.CONV3_GAP, net.arch());
-      assertEquals(128, apply(net, 3).features()[0].length);
+      // the features our PyTorch reference computed from the same file
+      // (benchmarks/reference/feature_net_reference.py)
+      com.fasterxml.jackson.databind.JsonNode ref =
+          new com.fasterxml.jackson.databind.ObjectMapper()
+              .readTree(Path.of("src/test/resources/reference/feature_net_gap.json").toFile());
+      Classifier.Outputs got = apply(net, 3);
+      double worst = 0;
+      for (int i = 0; i < 3; i++) {
+        assertEquals(128, got.features()[i].length);
+        for (int j = 0; j < 128; j++) {
+          double want = ref.get("features").get(i).get(j).asDouble();
+          worst = Math.max(worst, Math.abs(got.features()[i][j] - want) / (1e-3 + Math.abs(want)));
+        }
+      }
+      assertTrue(worst < 1e-4, "worst relative deviation from the reference " + worst);
     }
   }
 
