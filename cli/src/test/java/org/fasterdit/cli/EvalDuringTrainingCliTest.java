@@ -129,7 +129,7 @@ class EvalDuringTrainingCliTest {
     assertEquals("0", r[2], r[1]);
     Path run;
     try (Stream<Path> s = Files.list(results)) {
-      run = s.filter(p -> p.getFileName().toString().startsWith("ev")).findFirst().orElseThrow();
+      run = s.filter(p -> p.getFileName().toString().endsWith("-ev")).findFirst().orElseThrow();
     }
     List<Long> fdSteps = new ArrayList<>();
     for (String line : Files.readAllLines(run.resolve("metrics.jsonl"))) {
