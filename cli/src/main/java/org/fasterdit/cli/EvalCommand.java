@@ -4,10 +4,8 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.bytedeco.pytorch.Device;
-import org.fasterdit.data.Datasets;
 import org.fasterdit.eval.Classifier;
-import org.fasterdit.eval.FeatureNet;
-import org.fasterdit.eval.FrechetDistance;
+import org.fasterdit.eval.DatasetDistance;
 import org.fasterdit.eval.ImageArrays;
 import org.fasterdit.eval.InceptionEvaluation;
 import org.fasterdit.inception.FidInception;
@@ -61,7 +59,10 @@ public final class EvalCommand implements Callable<Integer> {
   @Option(names = "--dataset", defaultValue = "fashion-mnist")
   String dataset;
 
-  @Option(names = "--classifier", description = "default results/classifiers/<dataset>.safetensors")
+  @Option(
+      names = "--classifier",
+      description =
+          "default results/classifiers/<dataset>.safetensors; trained there first when missing")
   Path classifier;
 
   @Option(
@@ -70,17 +71,35 @@ public final class EvalCommand implements Callable<Integer> {
       description = "FD-<dataset>: test-split images to compare with (default ${DEFAULT-VALUE})")
   int reference;
 
+  @Option(
+      names = "--classifier-epochs",
+      hidden = true,
+      defaultValue = "0",
+      description = "testing: epochs of a classifier trained on first use (0 = the default)")
+  int classifierEpochs;
+
+  @Option(
+      names = "--classifier-max-images",
+      hidden = true,
+      defaultValue = "0",
+      description = "testing: training images of a classifier trained on first use (0 = all)")
+  int classifierMaxImages;
+
   @Option(names = "--device", defaultValue = "auto")
   String device;
 
   @Override
   public Integer call() {
     if (ref != null) return inceptionMetrics();
-    Result r =
+    Classifier.Settings set = Classifier.Settings.DEFAULT;
+    if (classifierEpochs > 0) set = set.withEpochs(classifierEpochs);
+    if (classifierMaxImages > 0) set = set.withMaxImages(classifierMaxImages);
+    DatasetDistance.Result r =
         evaluate(
             samples,
             dataset,
             classifier != null ? classifier : Classifier.defaultPath(dataset),
+            set,
             reference,
             Devices.resolve(device));
     System.out.printf(
@@ -129,38 +148,18 @@ public final class EvalCommand implements Callable<Integer> {
     }
   }
 
-  public record Result(double fd, double accuracy, int samples, int reference) {}
-
-  public static Result evaluate(
-      Path samples, String dataset, Path classifierFile, int reference, Device d) {
+  public static DatasetDistance.Result evaluate(
+      Path samples,
+      String dataset,
+      Path classifierFile,
+      Classifier.Settings set,
+      int reference,
+      Device d) {
     ImageArrays s = ImageArrays.fromNpz(samples);
-    ImageArrays ref = ImageArrays.of(Datasets.open(dataset, 32, "test"), reference);
-    if (s.c() != ref.c() || s.h() != ref.h() || s.w() != ref.w()) {
-      throw new IllegalArgumentException(
-          "samples are "
-              + s.c()
-              + "x"
-              + s.h()
-              + "x"
-              + s.w()
-              + " but "
-              + dataset
-              + " images are "
-              + ref.c()
-              + "x"
-              + ref.h()
-              + "x"
-              + ref.w());
-    }
-    try (FeatureNet net = Classifier.load(classifierFile, d)) {
-      var so = Classifier.apply(net, s.x(), s.n(), s.c(), s.h(), s.w(), d);
-      var ro = Classifier.apply(net, ref.x(), ref.n(), ref.c(), ref.h(), ref.w(), d);
-      double fd =
-          FrechetDistance.distance(
-              FrechetDistance.fit(so.features()), FrechetDistance.fit(ro.features()));
-      double acc =
-          s.labels() == null ? Double.NaN : Classifier.accuracy(so.predictions(), s.labels());
-      return new Result(fd, acc, s.n(), ref.n());
+    try (DatasetDistance dist =
+        DatasetDistance.open(
+            dataset, classifierFile, set, reference, d, ProgressBarSink.FACTORY, System.err)) {
+      return dist.measure(s);
     }
   }
 }

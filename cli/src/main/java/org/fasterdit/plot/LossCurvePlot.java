@@ -18,10 +18,11 @@ public final class LossCurvePlot {
    * out.
    */
   public static void write(List<Map<String, Object>> rows, Path png, String title) {
-    if (rows.size() < 2) return;
+    if (rows.stream().filter(r -> r.get("loss") instanceof Number).count() < 2) return;
     Map<String, List<Double>> series = new LinkedHashMap<>();
     List<Double> steps = new ArrayList<>();
     for (Map<String, Object> row : rows) {
+      if (!(row.get("loss") instanceof Number)) continue; // an evaluation row (eval.png)
       steps.add(((Number) row.get("step")).doubleValue());
       for (String k : List.of("loss", "mse", "direction", "vb")) {
         if (row.get(k) instanceof Number n)

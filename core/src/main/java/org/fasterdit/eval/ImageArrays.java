@@ -35,9 +35,21 @@ public record ImageArrays(float[] x, long[] labels, int n, int c, int h, int w) 
       throw new IllegalArgumentException(
           file + ": arr_0 must be (N, H, W, C), got " + Arrays.toString(s));
     int n = (int) s[0], h = (int) s[1], w = (int) s[2], c = (int) s[3];
-    byte[] px = a.toByteArray();
     if (a.dtype() != org.fasterdit.io.DType.U8)
       throw new IllegalArgumentException(file + ": arr_0 must be uint8, got " + a.dtype());
+    byte[] px = a.toByteArray();
+    long[] labels = m.containsKey("labels") ? m.get("labels").toLongArray() : null;
+    if (labels != null && labels.length != n)
+      throw new IllegalArgumentException(
+          file + ": " + labels.length + " labels for " + n + " samples");
+    return fromUint8Nhwc(px, labels, n, h, w, c);
+  }
+
+  /**
+   * uint8 (N, H, W, C) pixels to (N, C, H, W) floats in [-1, 1]: what {@code eval} reads from a
+   * samples {@code .npz}, so an in-memory evaluation sees exactly the values of the written file.
+   */
+  public static ImageArrays fromUint8Nhwc(byte[] px, long[] labels, int n, int h, int w, int c) {
     float[] x = new float[n * c * h * w];
     for (int i = 0; i < n; i++) {
       for (int p = 0; p < h * w; p++) {
@@ -45,10 +57,6 @@ public record ImageArrays(float[] x, long[] labels, int n, int c, int h, int w) 
           x[(i * c + ch) * h * w + p] = (px[(i * h * w + p) * c + ch] & 0xFF) / 127.5f - 1f;
       }
     }
-    long[] labels = m.containsKey("labels") ? m.get("labels").toLongArray() : null;
-    if (labels != null && labels.length != n)
-      throw new IllegalArgumentException(
-          file + ": " + labels.length + " labels for " + n + " samples");
     return new ImageArrays(x, labels, n, c, h, w);
   }
 }

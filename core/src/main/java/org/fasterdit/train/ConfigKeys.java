@@ -332,6 +332,36 @@ public final class ConfigKeys {
             + " TensorBoard); 0 = none",
         longs(0));
     key(
+        "eval-every",
+        RUN,
+        "long",
+        "0",
+        "steps between evaluations of the EMA weights (FD-<dataset> and conditional accuracy"
+            + " in metrics.jsonl, TensorBoard and eval.png); 0 = none; needs a dataset classifier",
+        longs(0));
+    key(
+        "eval-samples",
+        RUN,
+        "int",
+        "1000",
+        "images sampled per evaluation (labels uniform over classes, fixed seed)",
+        ints(2));
+    key(
+        "eval-reference",
+        RUN,
+        "int",
+        "10000",
+        "test images whose classifier statistics the evaluation compares with (fitted once)",
+        ints(2));
+    key(
+        "eval-classifier",
+        RUN,
+        "path",
+        "",
+        "classifier of --eval-every; empty = results/classifiers/<dataset>.safetensors (trained"
+            + " there on first use for fashion-mnist)",
+        TEXT);
+    key(
         "init-from",
         RUN,
         "path",

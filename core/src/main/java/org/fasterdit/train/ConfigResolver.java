@@ -190,7 +190,11 @@ public final class ConfigResolver {
             (Integer) v.get("dist-timeout"),
             ((String) v.get("init-from")).isEmpty() ? null : Path.of((String) v.get("init-from")),
             (Boolean) v.get("reset-classes"),
-            (Long) v.get("sample-every"));
+            (Long) v.get("sample-every"),
+            (Long) v.get("eval-every"),
+            (Integer) v.get("eval-samples"),
+            (Integer) v.get("eval-reference"),
+            ((String) v.get("eval-classifier")).trim());
     Map<String, String> resolved = new LinkedHashMap<>();
     for (ConfigKey k : ConfigKeys.all()) resolved.put(k.name(), text.get(k.name()).trim());
     return new TrainConfig((String) v.get("preset"), model, objective, data, optim, run, resolved);

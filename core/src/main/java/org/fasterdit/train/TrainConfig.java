@@ -93,7 +93,8 @@ public record TrainConfig(
   /**
    * Where and how the run executes and what it writes. {@code stepThreads} 0 = auto ({@link
    * #stepThreads(boolean, int)}); {@code initFrom} null = a fresh model; {@code sampleEvery} 0 = no
-   * sample grids during training.
+   * sample grids during training; {@code evalEvery} 0 = no evaluations, {@code evalClassifier}
+   * empty = the dataset's default classifier file.
    */
   public record RunSpec(
       Precision precision,
@@ -109,7 +110,11 @@ public record TrainConfig(
       int distTimeoutS,
       java.nio.file.Path initFrom,
       boolean resetClasses,
-      long sampleEvery) {}
+      long sampleEvery,
+      long evalEvery,
+      int evalSamples,
+      int evalReference,
+      String evalClassifier) {}
 
   public TrainConfig {
     values = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(values));

@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.fasterdit.data.Dataset;
 import org.fasterdit.data.Datasets;
+import org.fasterdit.sample.TrainingEvaluation;
 import org.fasterdit.sample.TrainingSamples;
 import org.fasterdit.tracking.TensorBoardEvents;
 
@@ -22,11 +23,21 @@ public final class TrainingRun {
    * default prints plain lines and draws nothing; the CLI adds a live bar and a PNG plot, so the
    * core carries no UI dependencies.
    */
-  public record Reporting(ProgressSink.Factory progress, LossCurveWriter lossCurve) {
-    public static final Reporting PLAIN = new Reporting(ProgressSink.LINES, null);
+  public record Reporting(
+      ProgressSink.Factory progress, LossCurveWriter lossCurve, LossCurveWriter evalCurve) {
+    public static final Reporting PLAIN = new Reporting(ProgressSink.LINES, null, null);
+
+    /** Progress and loss curve, no evaluation plot. */
+    public Reporting(ProgressSink.Factory progress, LossCurveWriter lossCurve) {
+      this(progress, lossCurve, null);
+    }
   }
 
-  /** Draws the loss curve from the logged rows (each has {@code step} and the loss terms). */
+  /**
+   * Draws a curve from the logged rows (each has {@code step}): the loss terms for {@code
+   * loss.png}, the evaluation metrics ({@code FD-<dataset>}, {@code conditional_accuracy}) for
+   * {@code eval.png}; each writer picks the rows carrying its fields.
+   */
   @FunctionalInterface
   public interface LossCurveWriter {
     void write(List<Map<String, Object>> rows, Path png, String title);
@@ -62,6 +73,7 @@ public final class TrainingRun {
     boolean rank0 = sync.rank() == 0;
     Path ckptFile = resume == null ? null : Checkpoint.resolveLatest(resume);
     Dataset data = Datasets.open(cfg.data().dataset(), cfg.data().imageSize(), "train");
+    TrainingEvaluation.check(cfg, sync.worldSize()); // a refused eval-every fails before any work
     cfg.model()
         .forData(
             data.height(),
@@ -148,6 +160,12 @@ public final class TrainingRun {
     double rss100 = Double.NaN, rss1000 = Double.NaN, lastLoss = Double.NaN;
     Path last = null;
     long t0 = System.nanoTime(), windowStart = t0, windowStep = start;
+    // Only rank 0 evaluates; the others go on to the next step's gradient all-reduce and wait there
+    // (bounded by dist-timeout), as they do while rank 0 draws sample grids.
+    TrainingEvaluation evaluation =
+        rank0 && cfg.run().evalEvery() > 0
+            ? TrainingEvaluation.open(cfg, reporting.progress(), log)
+            : null;
     MetricsLog metrics =
         rank0 ? new MetricsLog(run.metrics(), start, TensorBoardEvents.create(run.root())) : null;
     if (rank0 && start > 0) metrics.restartedAt(start);
@@ -203,6 +221,21 @@ public final class TrainingRun {
           if (d.grid() != null) metrics.image(s, "samples", d.grid());
           log.printf(Locale.ROOT, "step %d: EMA samples %s%n", s, file);
         }
+        if (evaluation != null && s % cfg.run().evalEvery() == 0) {
+          Map<String, Object> row =
+              evaluation.evaluate(
+                  s, trainer.emaModel(), cfg, trainer.modulation(), trainer.precision().chosen());
+          metrics.log(row);
+          log.printf(
+              Locale.ROOT,
+              "step %d: %s=%.4f conditional_accuracy=%.4f (%d EMA samples, %.1f s)%n",
+              s,
+              evaluation.fdKey(),
+              row.get(evaluation.fdKey()),
+              row.get("conditional_accuracy"),
+              row.get("eval_samples"),
+              row.get("eval_s"));
+        }
         if (cfg.run().ckptEvery() > 0
             && s % cfg.run().ckptEvery() == 0
             && s < cfg.optim().steps()
@@ -213,6 +246,7 @@ public final class TrainingRun {
       }
     } finally {
       if (metrics != null) metrics.close();
+      if (evaluation != null) evaluation.close();
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
     if (rank0) {
@@ -223,6 +257,20 @@ public final class TrainingRun {
         reporting
             .lossCurve()
             .write(metrics.rows(), png, "Training loss: " + cfg.model().tag() + " " + cfg.preset());
+      }
+      Path evalPng = run.root().resolve("eval.png");
+      if (reporting.evalCurve() != null && evaluation != null) {
+        reporting
+            .evalCurve()
+            .write(
+                metrics.rows(),
+                evalPng,
+                "Evaluation: "
+                    + cfg.model().tag()
+                    + " "
+                    + cfg.preset()
+                    + ", "
+                    + cfg.data().dataset());
       }
       if (!Double.isNaN(rss100)) log.printf(Locale.ROOT, "RSS at step 100: %.0f MB%n", rss100);
       if (!Double.isNaN(rss1000))
