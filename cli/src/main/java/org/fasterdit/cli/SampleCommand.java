@@ -349,6 +349,8 @@ public final class SampleCommand implements Callable<Integer> {
       // (all written, the join failed) rank 0 removes them all
       if (!done && rank == 0 && written) SampleParts.delete(out, world);
       else if (!done) SampleParts.deleteOwn(out, rank, world);
+      // a rank killed while streaming its part leaves the part's temp file: rank 0 removes those
+      if (!done && rank == 0) SampleParts.deleteUnfinished(out, world);
     }
   }
 

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.fasterdit.io.AtomicFiles;
 import org.fasterdit.io.HostTensor;
 import org.fasterdit.io.Npz;
 
@@ -160,6 +161,17 @@ public final class SampleParts {
   /** Deletes this run's parts (those that exist). */
   public static void delete(Path out, int world) {
     for (int r = 0; r < world; r++) deleteOwn(out, r, world);
+  }
+
+  /**
+   * Deletes the temp files of parts still being streamed (or left by a rank that was killed while
+   * streaming its part, which no finally block of its own removes). Only for a run that has failed:
+   * a rank still writing then fails its own rename, as it should.
+   */
+  public static void deleteUnfinished(Path out, int world) {
+    Path dir = out.toAbsolutePath().normalize().getParent();
+    for (int r = 0; r < world; r++)
+      AtomicFiles.deleteInterruptedWrites(dir, path(out, r, world).getFileName().toString());
   }
 
   /** Deletes the part of rank {@code rank}, if any. */
