@@ -9,18 +9,17 @@ import java.util.concurrent.Callable;
 import java.util.function.IntConsumer;
 import org.fasterdit.dist.C10dGradientSync;
 import org.fasterdit.dist.DistEnv;
-import org.fasterdit.latents.LatentDecoding;
 import org.fasterdit.model.DiTConfig;
 import org.fasterdit.sample.Guidance;
 import org.fasterdit.sample.SampleExport;
 import org.fasterdit.sample.SampleGenerator;
+import org.fasterdit.sample.SampleNpzWriter;
 import org.fasterdit.sample.SampleParts;
 import org.fasterdit.sample.SampleSet;
 import org.fasterdit.sample.SampleShards;
 import org.fasterdit.sample.SampleSpec;
 import org.fasterdit.sample.TrainedModel;
 import org.fasterdit.torch.Precision;
-import org.fasterdit.vae.AutoencoderKL;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -219,6 +218,23 @@ public final class SampleCommand implements Callable<Integer> {
         return 0;
       }
       long t0 = System.nanoTime();
+      if (streams(m)) { // .npz images: batch after batch into the file, memory O(batch)
+        int unit = vae != null ? SampleShards.unit(batch, vaeBatch) : batch;
+        String line;
+        try (var bar = ProgressBarSink.onTerminal() ? progressBar() : null;
+            SampleDecoder dec = decoder(m, num)) {
+          IntConsumer progress = bar != null ? bar::stepTo : done -> {};
+          line =
+              SampleNpzWriter.write(
+                  out,
+                  num,
+                  Map.of(),
+                  sink -> sampleBlocks(spec, generator, dec, 0, num, unit, progress, sink));
+        }
+        printSpeed((System.nanoTime() - t0) / 1e9, p.chosen());
+        System.out.println(line);
+        return 0;
+      }
       SampleSet s;
       if (ProgressBarSink.onTerminal()) {
         try (var bar = progressBar()) {
@@ -292,22 +308,39 @@ public final class SampleCommand implements Callable<Integer> {
             double[] all = sync.sumValues(new double[] {mine}, "sampling progress");
             if (bar != null) bar.stepTo(Math.round(all[0]));
           };
-      SampleSet s;
+      boolean stream = streams(m);
       try {
-        s = generator.generate(spec, range.from(), range.to(), round);
-        for (int k = (range.count() + batch - 1) / batch; k < rounds; k++)
-          round.accept(range.count());
+        if (stream) { // uint8 images streamed into the part as they are made (and decoded)
+          try (SampleDecoder dec = range.count() > 0 ? decoder(m, range.count()) : null) {
+            SampleParts.writeImages(
+                out,
+                rank,
+                world,
+                range,
+                sink ->
+                    sampleBlocks(
+                        spec, generator, dec, range.from(), range.to(), unit, round, sink));
+          }
+          for (int k = (range.count() + batch - 1) / batch; k < rounds; k++)
+            round.accept(range.count());
+        } else {
+          SampleSet s = generator.generate(spec, range.from(), range.to(), round);
+          for (int k = (range.count() + batch - 1) / batch; k < rounds; k++)
+            round.accept(range.count());
+          if (vae != null && range.count() > 0) s = decode(s, m);
+          SampleParts.write(out, rank, world, range, s);
+        }
       } finally {
         if (bar != null) bar.close();
       }
       if (rank == 0) printSpeed((System.nanoTime() - t0) / 1e9, chosen);
-      if (vae != null && range.count() > 0) s = decode(s, m);
-      SampleParts.write(out, rank, world, range, s);
       sync.barrier(); // every part is written
       written = true;
       if (rank == 0) {
-        SampleSet all = SampleParts.join(out, world, num, unit);
-        System.out.println(SampleExport.write(all, out));
+        System.out.println(
+            stream
+                ? SampleParts.joinImages(out, world, num, unit)
+                : SampleExport.write(SampleParts.join(out, world, num, unit), out));
         SampleParts.delete(out, world);
       }
       done = true;
@@ -316,6 +349,8 @@ public final class SampleCommand implements Callable<Integer> {
       // (all written, the join failed) rank 0 removes them all
       if (!done && rank == 0 && written) SampleParts.delete(out, world);
       else if (!done) SampleParts.deleteOwn(out, rank, world);
+      // a rank killed while streaming its part leaves the part's temp file: rank 0 removes those
+      if (!done && rank == 0) SampleParts.deleteUnfinished(out, world);
     }
   }
 
@@ -342,42 +377,52 @@ public final class SampleCommand implements Callable<Integer> {
 
   /** The sampled latents through the VAE decoder, the scaling factor undone. */
   private SampleSet decode(SampleSet latents, TrainedModel m) {
-    var dev = m.model().device();
-    try (AutoencoderKL model = AutoencoderKL.load(vae, dev)) {
-      if (model.config().latentChannels() != latents.c())
-        throw new IllegalArgumentException(
-            "the model samples "
-                + latents.c()
-                + "-channel latents but the VAE "
-                + vae
-                + " has "
-                + model.config().latentChannels());
-      double scale = m.latentScale();
-      String from = "recorded by the training data";
-      if (!(scale > 0)) {
-        scale = model.scalingFactor();
-        from = "the VAE's (the checkpoint records none)";
-      }
-      Precision p = VaeEncodeCommand.chosen(vaePrecision, dev);
-      System.out.printf(
-          Locale.ROOT,
-          "decoding %d latents with %s: latents / %s (%s), %s, batches of %d%n",
-          latents.count(),
-          vae,
-          scale,
-          from,
-          p.name().toLowerCase(Locale.ROOT),
-          vaeBatch);
-      long t0 = System.nanoTime();
-      SampleSet images =
-          LatentDecoding.decode(latents, scale, model::decode, dev, vaeBatch, p, k -> {});
-      double secs = (System.nanoTime() - t0) / 1e9;
-      System.out.printf(
-          Locale.ROOT,
-          "decoded in %.1f s (%.2f img/s)%n",
-          secs,
-          latents.count() / Math.max(secs, 1e-9));
+    try (SampleDecoder dec = decoder(m, latents.count())) {
+      SampleSet images = dec.decode(latents);
+      dec.printSpeed();
       return images;
     }
+  }
+
+  /** The --vae decoder, or null without one. */
+  private SampleDecoder decoder(TrainedModel m, int count) {
+    return vae == null
+        ? null
+        : new SampleDecoder(vae, m, m.model().config().inChannels(), vaeBatch, vaePrecision, count);
+  }
+
+  /**
+   * True when the output is an .npz of images (decoded, or a model of 1 or 3 channels), which is
+   * written batch by batch; other outputs (.png grid, .npy latents) are made in memory.
+   */
+  private boolean streams(TrainedModel m) {
+    int c = m.model().config().inChannels();
+    return out.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".npz")
+        && (vae != null || c == 1 || c == 3);
+  }
+
+  /**
+   * Samples {@code [from, to)} in blocks of {@code unit} (a multiple of the batch and, with a
+   * decoder, of its batch: the model and decoder then make the very calls one pass over all samples
+   * makes, so the bytes are the same), each decoded if {@code dec} is set and handed to {@code
+   * sink}. {@code progress} gets the samples of the range done so far after each model batch.
+   */
+  private static void sampleBlocks(
+      SampleSpec spec,
+      SampleGenerator generator,
+      SampleDecoder dec,
+      int from,
+      int to,
+      int unit,
+      IntConsumer progress,
+      SampleNpzWriter sink)
+      throws java.io.IOException {
+    for (int at = from; at < to; at += unit) {
+      int base = at - from;
+      SampleSet s =
+          generator.generate(spec, at, Math.min(to, at + unit), k -> progress.accept(base + k));
+      sink.accept(dec != null ? dec.decode(s) : s);
+    }
+    if (dec != null) dec.printSpeed();
   }
 }

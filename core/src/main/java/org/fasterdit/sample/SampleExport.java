@@ -3,15 +3,12 @@ package org.fasterdit.sample;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import javax.imageio.ImageIO;
 import org.fasterdit.io.AtomicFiles;
-import org.fasterdit.io.DType;
 import org.fasterdit.io.HostTensor;
 import org.fasterdit.io.Npy;
-import org.fasterdit.io.Npz;
 
 /**
  * Writes samples where evaluators expect them: {@code .npz} in the ADM evaluator layout ({@code
@@ -47,18 +44,8 @@ public final class SampleExport {
       return "wrote a grid of " + s.count() + " samples to " + out;
     }
     if (name.endsWith(".npz")) {
-      Map<String, HostTensor> m = new LinkedHashMap<>();
-      m.put(
-          "arr_0",
-          HostTensor.ofBytes(
-              DType.U8, new long[] {s.count(), s.h(), s.w(), s.c()}, s.toUint8Nhwc()));
-      m.put("labels", HostTensor.ofLongs(new long[] {s.count()}, s.labels()));
-      Npz.write(out, m); // atomic
-      return "wrote "
-          + s.count()
-          + " samples to "
-          + out
-          + " (arr_0 uint8 (N,H,W,C) + labels, ADM evaluator layout)";
+      // the streaming writer, handed the whole set at once: the same bytes as a streamed run
+      return SampleNpzWriter.write(out, s.count(), Map.of(), sink -> sink.accept(s));
     }
     throw new IllegalArgumentException(
         "unknown output format for " + out + ": use .npz, .png or .npy");

@@ -2,21 +2,26 @@ package org.fasterdit.sample;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.fasterdit.io.AtomicFiles;
 import org.fasterdit.io.HostTensor;
 import org.fasterdit.io.Npz;
 
 /**
  * The per-rank part files of a sharded {@code sample} run, next to the output: each rank writes its
- * block of samples (float32 data-space values, labels and the block's range) atomically, and rank 0
- * joins them, once every rank has written, into the one {@link SampleSet} a single process would
- * have produced, then deletes them. Parts hold the float values rather than the exported bytes so
- * that the output goes through the very same {@link SampleExport#write} as a single run, for every
- * format (.npz, .png, .npy). Hidden names ({@code .NAME.part-R-of-W.npz}) keep an evaluator that
- * globs the folder from picking them up.
+ * block of samples and the block's range atomically, and rank 0 joins them once every rank has
+ * written, then deletes them. For an .npz output a part holds the uint8 images themselves, streamed
+ * in as they are made ({@link #writeImages}), and rank 0 streams them into the output ({@link
+ * #joinImages}): memory does not grow with the count. For the other formats (.png grid, .npy
+ * latents) a part holds the float32 data-space values and rank 0 joins them in memory into the one
+ * {@link SampleSet} a single process would have produced ({@link #write}, {@link #join}), which
+ * then goes through the same {@link SampleExport#write} as a single run. Hidden names ({@code
+ * .NAME.part-R-of-W.npz}) keep an evaluator that globs the folder from picking them up.
  */
 public final class SampleParts {
   private SampleParts() {}
@@ -49,39 +54,10 @@ public final class SampleParts {
     for (int r = 0; r < world; r++) {
       SampleShards.Range want = SampleShards.of(count, unit, r, world);
       Path p = path(out, r, world);
-      if (!Files.isRegularFile(p))
-        throw new IllegalStateException(
-            "rank "
-                + r
-                + " of "
-                + world
-                + " reported its samples written, but "
-                + p
-                + " is missing");
-      Map<String, HostTensor> m = Npz.read(p);
-      HostTensor px = m.get("x"), pl = m.get("labels"), pr = m.get("range");
-      if (px == null || pl == null || pr == null || px.rank() != 4 || pr.numel() != 2)
-        throw new IllegalStateException(p + " is not a sample part (needs x, labels, range)");
-      long[] got = pr.toLongArray();
-      long[] shape = px.shape();
-      if (got[0] != want.from()
-          || got[1] != want.to()
-          || shape[0] != want.count()
-          || pl.numel() != want.count())
-        throw new IllegalStateException(
-            p
-                + " holds samples ["
-                + got[0]
-                + ", "
-                + got[1]
-                + ") but rank "
-                + r
-                + " should have written ["
-                + want.from()
-                + ", "
-                + want.to()
-                + ") (a part of another run?)");
+      Map<String, HostTensor> m = Npz.read(existing(p, r, world));
+      HostTensor px = checked(p, r, want, m, "x", "x, labels, range");
       if (want.count() == 0) continue;
+      long[] shape = px.shape();
       if (x == null) {
         c = (int) shape[1];
         h = (int) shape[2];
@@ -92,7 +68,7 @@ public final class SampleParts {
         throw new IllegalStateException(
             p
                 + " holds samples of shape "
-                + java.util.Arrays.toString(shape)
+                + Arrays.toString(shape)
                 + ", other parts "
                 + c
                 + "x"
@@ -101,14 +77,101 @@ public final class SampleParts {
                 + w);
       }
       System.arraycopy(px.toFloatArray(), 0, x, want.from() * per, want.count() * per);
-      System.arraycopy(pl.toLongArray(), 0, labels, want.from(), want.count());
+      System.arraycopy(m.get("labels").toLongArray(), 0, labels, want.from(), want.count());
     }
     return new SampleSet(x, labels, c, h, w);
+  }
+
+  /**
+   * Streams rank {@code rank}'s block of images into its part as the {@code producer} makes them:
+   * an ADM-layout .npz of uint8 images (what the output holds, a quarter of the float32 values)
+   * plus the block's range, written atomically. For .npz outputs, with {@link #joinImages}.
+   */
+  public static void writeImages(
+      Path out, int rank, int world, SampleShards.Range range, SampleNpzWriter.Producer producer) {
+    SampleNpzWriter.write(
+        path(out, rank, world),
+        range.count(),
+        Map.of("range", HostTensor.ofLongs(new long[] {2}, new long[] {range.from(), range.to()})),
+        producer);
+  }
+
+  /**
+   * Writes the .npz output {@code out} from the image parts of {@link #writeImages}, checked as
+   * {@link #join} checks them, by streaming copy: one part mapped at a time, its bytes appended, so
+   * rank 0's memory does not grow with the count. The file is the one a single process writes.
+   *
+   * @return the line {@link SampleExport#write} prints
+   */
+  public static String joinImages(Path out, int world, int count, int unit) {
+    return SampleNpzWriter.write(
+        out,
+        count,
+        Map.of(),
+        sink -> {
+          for (int r = 0; r < world; r++) {
+            SampleShards.Range want = SampleShards.of(count, unit, r, world);
+            Path p = path(out, r, world);
+            try (Arena arena = Arena.ofConfined()) {
+              Map<String, HostTensor> m = Npz.map(existing(p, r, world), arena);
+              HostTensor px = checked(p, r, want, m, "arr_0", "arr_0, labels, range");
+              if (want.count() == 0) continue;
+              long[] s = px.shape(); // (n, h, w, c)
+              sink.acceptUint8(
+                  px.data(), m.get("labels").toLongArray(), (int) s[3], (int) s[1], (int) s[2]);
+            }
+          }
+        });
+  }
+
+  private static Path existing(Path p, int r, int world) {
+    if (!Files.isRegularFile(p))
+      throw new IllegalStateException(
+          "rank " + r + " of " + world + " reported its samples written, but " + p + " is missing");
+    return p;
+  }
+
+  /** The part's samples (member {@code key}), once its range and counts match the split's. */
+  private static HostTensor checked(
+      Path p, int r, SampleShards.Range want, Map<String, HostTensor> m, String key, String needs) {
+    HostTensor px = m.get(key), pl = m.get("labels"), pr = m.get("range");
+    if (px == null || pl == null || pr == null || px.rank() != 4 || pr.numel() != 2)
+      throw new IllegalStateException(p + " is not a sample part (needs " + needs + ")");
+    long[] got = pr.toLongArray();
+    if (got[0] != want.from()
+        || got[1] != want.to()
+        || px.shape()[0] != want.count()
+        || pl.numel() != want.count())
+      throw new IllegalStateException(
+          p
+              + " holds samples ["
+              + got[0]
+              + ", "
+              + got[1]
+              + ") but rank "
+              + r
+              + " should have written ["
+              + want.from()
+              + ", "
+              + want.to()
+              + ") (a part of another run?)");
+    return px;
   }
 
   /** Deletes this run's parts (those that exist). */
   public static void delete(Path out, int world) {
     for (int r = 0; r < world; r++) deleteOwn(out, r, world);
+  }
+
+  /**
+   * Deletes the temp files of parts still being streamed (or left by a rank that was killed while
+   * streaming its part, which no finally block of its own removes). Only for a run that has failed:
+   * a rank still writing then fails its own rename, as it should.
+   */
+  public static void deleteUnfinished(Path out, int world) {
+    Path dir = out.toAbsolutePath().normalize().getParent();
+    for (int r = 0; r < world; r++)
+      AtomicFiles.deleteInterruptedWrites(dir, path(out, r, world).getFileName().toString());
   }
 
   /** Deletes the part of rank {@code rank}, if any. */

@@ -27,8 +27,18 @@ public final class ZipWriter {
   private record Written(byte[] name, int method, long crc, long csize, long usize, long offset) {}
 
   private final WritableByteChannel ch;
+
+  /** Set when the sink can seek: streamed entries need it to patch their CRC in. */
+  private final FileChannel file;
+
   private final List<Written> written = new ArrayList<>();
   private long pos;
+
+  /** The open streamed entry ({@link #beginStored}): bytes still due, running CRC, header start. */
+  private long streamRemaining = -1;
+
+  private CRC32 streamCrc;
+  private long streamHeader;
 
   /** Tests set this to exercise ZIP64 records without writing 4 GiB. */
   boolean forceZip64;
@@ -36,12 +46,14 @@ public final class ZipWriter {
   /** Offsets in the archive are relative to the file channel's current position. */
   public ZipWriter(FileChannel ch) throws IOException {
     this.ch = ch;
+    this.file = ch;
     this.pos = ch.position();
   }
 
   /** For in-memory archives; the sink must start empty (offsets count from 0). */
   public ZipWriter(WritableByteChannel sink) {
     this.ch = sink;
+    this.file = null; // offsets count from 0 here, so positional CRC patches could miss
     this.pos = 0;
   }
 
@@ -50,6 +62,7 @@ public final class ZipWriter {
    * alignment} (1 for none).
    */
   public void addStored(String name, List<MemorySegment> parts, int alignment) throws IOException {
+    requireNoOpenEntry(name);
     CRC32 crc = new CRC32();
     long size = 0;
     for (MemorySegment s : parts) {
@@ -67,6 +80,7 @@ public final class ZipWriter {
 
   /** Adds a deflated entry (small payloads: the compressed form is held in memory). */
   public void addDeflated(String name, byte[] data) throws IOException {
+    requireNoOpenEntry(name);
     CRC32 crc = new CRC32();
     crc.update(data);
     Deflater d = new Deflater(Deflater.DEFAULT_COMPRESSION, true);
@@ -85,6 +99,74 @@ public final class ZipWriter {
     writeLocal(name, ZipIndex.DEFLATED, crc.getValue(), comp.length, data.length, 1);
     AtomicFiles.writeFully(ch, comp);
     pos += comp.length;
+  }
+
+  /**
+   * Starts a stored entry of exactly {@code size} bytes whose data then arrives in pieces through
+   * {@link #appendStored}, so it need never be in memory at once. The size is known upfront (so the
+   * header, ZIP64 or not, is final); the CRC, known only at the end, is written into the local
+   * header afterwards, which needs a seekable {@link FileChannel} sink. The bytes are those {@link
+   * #addStored} writes for the same data.
+   */
+  public void beginStored(String name, long size, int alignment) throws IOException {
+    requireNoOpenEntry(name);
+    if (file == null)
+      throw new IllegalStateException("streamed zip entries need a FileChannel to patch the CRC");
+    if (size < 0) throw new IllegalArgumentException("entry '" + name + "' size " + size + " < 0");
+    streamHeader = pos;
+    writeLocal(name, ZipIndex.STORED, 0, size, size, alignment);
+    streamRemaining = size;
+    streamCrc = new CRC32();
+  }
+
+  /**
+   * Appends to the entry {@link #beginStored} opened; it ends when its declared size is reached.
+   */
+  public void appendStored(MemorySegment data) throws IOException {
+    Written w = written.isEmpty() ? null : written.getLast();
+    if (streamRemaining < 0) throw new IllegalStateException("no streamed zip entry is open");
+    if (data.byteSize() > streamRemaining)
+      throw new IllegalStateException(
+          "entry '"
+              + new String(w.name, StandardCharsets.UTF_8)
+              + "' was declared "
+              + w.usize
+              + " bytes; "
+              + data.byteSize()
+              + " more would exceed it by "
+              + (data.byteSize() - streamRemaining));
+    for (long off = 0; off < data.byteSize(); off += 1 << 26) {
+      streamCrc.update(data.asSlice(off, Math.min(1 << 26, data.byteSize() - off)).asByteBuffer());
+    }
+    AtomicFiles.writeFully(ch, data);
+    pos += data.byteSize();
+    streamRemaining -= data.byteSize();
+    if (streamRemaining == 0) {
+      long crc = streamCrc.getValue();
+      ByteBuffer b = le(4).putInt((int) crc).flip();
+      while (b.hasRemaining()) file.write(b, streamHeader + 14 + (4 - b.remaining()));
+      written.set(
+          written.size() - 1, new Written(w.name, w.method, crc, w.csize, w.usize, w.offset));
+      streamRemaining = -1;
+      streamCrc = null;
+    }
+  }
+
+  /** A streamed entry must be complete before the next one starts or the archive ends. */
+  private void requireNoOpenEntry(String next) {
+    if (streamRemaining >= 0) {
+      Written w = written.getLast();
+      throw new IllegalStateException(
+          "entry '"
+              + new String(w.name, StandardCharsets.UTF_8)
+              + "' is missing "
+              + streamRemaining
+              + " of its declared "
+              + w.usize
+              + " bytes (before "
+              + next
+              + ")");
+    }
   }
 
   private void writeLocal(String name, int method, long crc, long csize, long usize, int alignment)
@@ -127,6 +209,7 @@ public final class ZipWriter {
 
   /** Writes the central directory and end records. The channel stays open. */
   public void finish() throws IOException {
+    requireNoOpenEntry("the central directory");
     long cdStart = pos;
     for (Written w : written) {
       boolean z64 = forceZip64 || w.csize >= MAX32 || w.usize >= MAX32 || w.offset >= MAX32;
