@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 import java.util.function.Function;
 import org.fasterdit.data.StdModulation;
@@ -257,7 +258,7 @@ public final class StudyReport {
               Locale.ROOT,
               " %s (%s, %d of %d seed%s) |",
               a.name(),
-              bestSampler(a),
+              Objects.requireNonNullElse(bestSampler(a), "no complete run"),
               runs(a).size(),
               a.seeds().size(),
               a.seeds().size() > 1 ? "s" : ""));
@@ -308,7 +309,7 @@ public final class StudyReport {
           .append(" | ")
           .append(cell.toString().replaceAll("; $", ""))
           .append(" | ")
-          .append(bestSampler(a))
+          .append(Objects.requireNonNullElse(bestSampler(a), "-"))
           .append(" |\n");
     }
     b.append('\n');
