@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,24 +28,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class EvalDuringTrainingCliTest {
   static final ObjectMapper JSON = new ObjectMapper();
-
-  /** Runs the CLI; returns stdout + stderr, failing on a non-zero exit. */
-  static String[] runBoth(String... args) {
-    PrintStream out = System.out, err = System.err;
-    ByteArrayOutputStream o = new ByteArrayOutputStream(), e = new ByteArrayOutputStream();
-    System.setOut(new PrintStream(o, true));
-    System.setErr(new PrintStream(e, true));
-    int code;
-    try {
-      code = Main.run(args);
-    } finally {
-      System.setOut(out);
-      System.setErr(err);
-    }
-    out.print(o);
-    err.print(e);
-    return new String[] {o.toString(), e.toString(), Integer.toString(code)};
-  }
 
   @Test
   void evalOnAFreshMachineTrainsTheClassifierOnce(@TempDir Path dir) throws Exception {
@@ -73,27 +53,27 @@ class EvalDuringTrainingCliTest {
       "--device",
       "cpu"
     };
-    String[] r = runBoth(args);
-    assertEquals("0", r[2], r[1]);
-    assertTrue(r[1].contains("no classifier at " + cls), r[1]);
-    assertTrue(r[1].contains("test_accuracy="), r[1]);
-    assertTrue(r[1].contains("step 11/11"), r[1]); // 1500 images / 128 = 11 steps, one epoch
+    CliRun r = CliRun.of(args);
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.err().contains("no classifier at " + cls), r.err());
+    assertTrue(r.err().contains("test_accuracy="), r.err());
+    assertTrue(r.err().contains("step 11/11"), r.err()); // 1500 images / 128 = 11 steps, one epoch
     assertTrue(Files.exists(cls));
     try (Stream<Path> s = Files.list(cls.getParent())) {
       assertEquals(List.of(cls), s.toList()); // written atomically: no temp file beside it
     }
-    assertTrue(r[0].contains("FD-fashion-mnist="), r[0]);
+    assertTrue(r.out().contains("FD-fashion-mnist="), r.out());
     double acc =
-        Double.parseDouble(r[0].replaceAll("(?s).*conditional_accuracy=([0-9.]+).*", "$1"));
+        Double.parseDouble(r.out().replaceAll("(?s).*conditional_accuracy=([0-9.]+).*", "$1"));
     assertTrue(acc > 0.3, "real images, a briefly trained classifier: accuracy " + acc);
     try (FeatureNet net = Classifier.load(cls, Devices.resolve("cpu"))) {
       assertEquals(FeatureNet.Arch.CONV3_FC, net.arch());
     }
     // second run: the file is there, nothing is trained
     long modified = Files.getLastModifiedTime(cls).toMillis();
-    r = runBoth(args);
-    assertEquals("0", r[2], r[1]);
-    assertTrue(!r[1].contains("no classifier"), r[1]);
+    r = CliRun.of(args);
+    assertEquals(0, r.code(), r.err());
+    assertTrue(!r.err().contains("no classifier"), r.err());
     assertEquals(modified, Files.getLastModifiedTime(cls).toMillis());
   }
 
@@ -105,8 +85,8 @@ class EvalDuringTrainingCliTest {
       Classifier.save(
           net, cls, "fashion-mnist", 0); // random features: enough to measure a distance
     }
-    String[] r =
-        runBoth(
+    CliRun r =
+        CliRun.of(
             "train",
             "--dataset=fashion-mnist",
             "--model=custom",
@@ -126,7 +106,7 @@ class EvalDuringTrainingCliTest {
             "--device=cpu",
             "--results=" + results,
             "--run-name=ev");
-    assertEquals("0", r[2], r[1]);
+    assertEquals(0, r.code(), r.err());
     Path run;
     try (Stream<Path> s = Files.list(results)) {
       run = s.filter(p -> p.getFileName().toString().endsWith("-ev")).findFirst().orElseThrow();
@@ -160,8 +140,8 @@ class EvalDuringTrainingCliTest {
 
   @Test
   void evalEveryIsRefusedWithoutAClassifierForTheDataset(@TempDir Path dir) {
-    String[] r =
-        runBoth(
+    CliRun r =
+        CliRun.of(
             "train",
             "--dataset=synthetic",
             "--model=custom",
@@ -174,8 +154,8 @@ class EvalDuringTrainingCliTest {
             "--eval-every=1",
             "--device=cpu",
             "--results=" + dir.resolve("results"));
-    assertNotEquals("0", r[2]);
-    assertTrue(r[1].contains("eval-every=1") && r[1].contains("synthetic"), r[1]);
+    assertNotEquals(0, r.code());
+    assertTrue(r.err().contains("eval-every=1") && r.err().contains("synthetic"), r.err());
     assertTrue(
         !Files.exists(dir.resolve("results"))
             || dir.resolve("results").toFile().list().length == 0);

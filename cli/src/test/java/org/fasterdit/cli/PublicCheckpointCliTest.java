@@ -3,8 +3,6 @@ package org.fasterdit.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.fasterdit.io.Npy;
@@ -16,19 +14,7 @@ class PublicCheckpointCliTest {
   static final Path PUBLIC = Path.of("../core/src/test/resources/public");
 
   static String run(String... args) {
-    PrintStream old = System.out;
-    ByteArrayOutputStream buf = new ByteArrayOutputStream();
-    System.setOut(new PrintStream(buf, true));
-    int code;
-    try {
-      code = Main.run(args);
-    } finally {
-      System.setOut(old);
-    }
-    String out = buf.toString();
-    System.out.print(out);
-    assertEquals(0, code, out);
-    return out;
+    return CliRun.ok(args).out();
   }
 
   @Test

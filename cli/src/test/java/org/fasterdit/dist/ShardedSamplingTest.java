@@ -4,15 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.fasterdit.cli.Main;
+import org.fasterdit.cli.CliRun;
 import org.fasterdit.io.HostTensor;
 import org.fasterdit.io.Npz;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,7 +31,7 @@ class ShardedSamplingTest {
   @BeforeAll
   static void trainTinyModel() throws Exception {
     Path results = shared.resolve("results");
-    run(
+    CliRun.ok(
         "train",
         "--dataset=synthetic",
         "--model=custom",
@@ -60,7 +58,7 @@ class ShardedSamplingTest {
     Path single = out.resolve("single.npz"), multi = out.resolve("multi.npz");
     List<String> one = new ArrayList<>(List.of("sample"));
     one.addAll(sampleArgs(run, single));
-    run(one.toArray(new String[0]));
+    CliRun.ok(one.toArray(new String[0]));
 
     List<String> args =
         new ArrayList<>(
@@ -167,18 +165,5 @@ class ShardedSamplingTest {
         "cpu",
         "--out",
         out.toString());
-  }
-
-  static void run(String... args) {
-    PrintStream old = System.out;
-    ByteArrayOutputStream buf = new ByteArrayOutputStream();
-    System.setOut(new PrintStream(buf, true));
-    int code;
-    try {
-      code = Main.run(args);
-    } finally {
-      System.setOut(old);
-    }
-    assertEquals(0, code, buf.toString());
   }
 }
