@@ -93,7 +93,9 @@ class PeerFailureTest {
       assertTrue(
           log.contains("rank 0 of 2: all-reduce of"),
           log); // of gradients or of the logged loss terms
-      assertTrue(log.contains(expected), log);
+      // Gloo's own timeout ("Timed out waiting ...") or our watchdog's ("timed out") may win the
+      // race
+      assertTrue(log.toLowerCase(java.util.Locale.ROOT).contains(expected), log);
       // the last checkpoint is complete and loadable; no partial file is left behind
       List<Path> ckpts = checkpoints(results);
       try (Stream<Path> s = Files.list(ckpts.get(0).getParent())) {
