@@ -79,8 +79,16 @@ public final class DiT implements AutoCloseable {
    */
   public Tensor forward(Tensor x, Tensor t, Tensor y) {
     // the patch embedding is bf16 under autocast: cast before adding the fp32 table (a mixed-dtype
-    // add runs a scalar loop on CPU, see AdaLN.modulate)
-    Tensor h = xEmbedder.forward(x).to(posEmbed.scalar_type().intern()).add(posEmbed); // (N, T, D)
+    // add runs a scalar loop on CPU, see AdaLN.modulate). The sum is made contiguous once: the
+    // embedding is a transposed view, elementwise outputs keep their input's layout, so without it
+    // the whole residual stream stays transposed and every layer norm copies it, forward and
+    // backward (~2% of a bf16 DiT-S/2 step's CPU time, benchmarks/RESULTS.md).
+    Tensor h =
+        xEmbedder
+            .forward(x)
+            .to(posEmbed.scalar_type().intern())
+            .add(posEmbed)
+            .contiguous(); // (N, T, D)
     Tensor c = tEmbedder.forward(t).add(yEmbedder.forward(y)); // (N, D)
     for (DiTBlock block : blocks) h = block.forward(h, c); // (N, T, D)
     return unpatchify(finalLayer.forward(h, c)); // (N, C_out, H, W)
