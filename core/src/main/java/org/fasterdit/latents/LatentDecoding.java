@@ -11,6 +11,7 @@ import org.fasterdit.torch.NoGrad;
 import org.fasterdit.torch.Precision;
 import org.fasterdit.torch.Scalars;
 import org.fasterdit.torch.Tensors;
+import org.fasterdit.torch.Threads;
 
 /**
  * Sampled latents to images. The samples arrive in data space (the sampler has already inverted the
@@ -54,7 +55,8 @@ public final class LatentDecoding {
                 Tensors.ofFloats(z, m, latents.c(), latents.h(), latents.w()), device);
         zt = zt.div(Scalars.of(scalingFactor));
         Tensor img;
-        try (var a = precision.autocast(device)) {
+        try (var t = Threads.aloneOnCpu(precision, device);
+            var a = precision.autocast(device)) {
           img = decoder.decode(zt);
         }
         img = img.to(ScalarType.Float);

@@ -14,6 +14,7 @@ import org.fasterdit.torch.NativeScope;
 import org.fasterdit.torch.Precision;
 import org.fasterdit.torch.RandomStreams;
 import org.fasterdit.torch.Tensors;
+import org.fasterdit.torch.Threads;
 import org.fasterdit.torch.TorchException;
 
 /**
@@ -118,7 +119,8 @@ public final class SampleGenerator {
         Tensor y = HostRandom.onDevice(Tensors.ofLongs(yb, n), d);
         HostRandom stepRng = HostRandom.forStep(spec.seed(), at, RandomStreams.SAMPLE_STEPS, 0);
         Tensor out;
-        try (var a = precision.autocast(d)) {
+        try (var t = Threads.aloneOnCpu(precision, d);
+            var a = precision.autocast(d)) {
           out = sampleBatch(spec, noise, y, stepRng);
         }
         float[] host = Tensors.toFloats(out);

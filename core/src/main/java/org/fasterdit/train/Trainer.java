@@ -32,6 +32,7 @@ import org.fasterdit.torch.PrecisionProbe;
 import org.fasterdit.torch.RandomStreams;
 import org.fasterdit.torch.Scalars;
 import org.fasterdit.torch.Tensors;
+import org.fasterdit.torch.Threads;
 import org.fasterdit.torch.TorchException;
 
 /**
@@ -236,10 +237,14 @@ public final class Trainer implements AutoCloseable {
           r.parts().forEach((k, v) -> terms.merge(k, v / cfg.optim().gradAccum(), Double::sum));
           continue;
         }
-        LossTerms lt = sliceLoss(batch, m * micro, micro);
-        phases.end(StepPhases.Phase.FORWARD);
-        lt.total().mul(Scalars.of(gradientScale())).backward();
-        phases.end(StepPhases.Phase.BACKWARD);
+        LossTerms lt;
+        // one thread computes the whole micro-batch: in bf16 its GEMMs need ATen's pool widened
+        try (var t = Threads.aloneOnCpu(precision.chosen(), device)) {
+          lt = sliceLoss(batch, m * micro, micro);
+          phases.end(StepPhases.Phase.FORWARD);
+          lt.total().mul(Scalars.of(gradientScale())).backward();
+          phases.end(StepPhases.Phase.BACKWARD);
+        }
         loss += lt.total().item_double() / cfg.optim().gradAccum();
         lt.parts()
             .forEach(

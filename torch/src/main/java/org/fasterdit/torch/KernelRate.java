@@ -101,6 +101,7 @@ public final class KernelRate {
       Supplier<Supplier<Tensor>> perThread) {
     try (var scope = NativeScope.open();
         var ng = NoGrad.on();
+        var t = Threads.aloneOnCpu(precision, device); // as the work it stands for will run
         var a = autocast ? precision.autocast(device) : Autocast.off(device.type())) {
       Supplier<Tensor> call = perThread.get();
       double best = 0;

@@ -19,6 +19,31 @@ import org.bytedeco.pytorch.global.torch;
 public final class Threads {
   private Threads() {}
 
+  /** Undoes a thread setting on close; closing twice is harmless. */
+  public interface Restore extends AutoCloseable {
+    @Override
+    void close();
+  }
+
+  /**
+   * For one Java thread computing alone (sampling, decoding, a single-thread probe): fp32 GEMMs run
+   * in OpenBLAS, which the launcher gave every core, but bf16 and fp16 GEMMs run in oneDNN on
+   * ATen's intra-op pool, which it gave one thread, so in those precisions the other cores sat idle
+   * (sampling DiT-S/2 at CFG 4 on an avx512_bf16 EPYC: bf16 0.37 images/s on one thread, 0.90
+   * widened, fp32 0.39; benchmarks/RESULTS.md). On CPU in bf16/fp16 this widens the calling
+   * thread's ATen pool to OpenBLAS's thread count until closed; in fp32 or on CUDA it changes
+   * nothing. Not for the step workers, which run side by side with one thread each.
+   */
+  public static Restore aloneOnCpu(Precision precision, org.bytedeco.pytorch.Device device) {
+    if (device.is_cuda() || precision == Precision.FP32) return () -> {};
+    int before = torch.get_num_threads();
+    int cores =
+        blasThreadsControllable() ? blasThreads() : Runtime.getRuntime().availableProcessors();
+    if (cores <= before) return () -> {};
+    torch.set_num_threads(cores);
+    return () -> torch.set_num_threads(before);
+  }
+
   public static void applyFromEnvironment() {
     String v = System.getenv("FASTERDIT_TORCH_THREADS");
     if (v == null || v.isBlank()) return;
