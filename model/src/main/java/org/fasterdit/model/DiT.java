@@ -92,7 +92,7 @@ public final class DiT implements AutoCloseable {
             .contiguous(); // (N, T, D)
     Tensor c = tEmbedder.forward(t).add(yEmbedder.forward(y)); // (N, D)
     // a scope per block: JavaCPP frees a tensor handle only when its scope closes, so one scope
-    // around the whole forward kept every block's activations alive until the end (9-10 GB RSS
+    // around the whole forward kept every block's activations alive until the end (over 10 GB RSS
     // sampling DiT-S/2 with 128 images a call). Autograd holds what backward needs by itself.
     boolean owned = false; // h is the caller's until the first block's output replaces it
     for (DiTBlock block : blocks) {
