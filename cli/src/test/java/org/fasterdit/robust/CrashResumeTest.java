@@ -45,39 +45,32 @@ class CrashResumeTest {
   void killedTrainingResumesToTheSameWeights(@TempDir Path dir) throws Exception {
     int kills = KILLS;
     Path straight = dir.resolve("straight"), killed = dir.resolve("killed");
-    long t0 = System.nanoTime();
     run(dir.resolve("straight.log"), "train", "--results=" + straight);
-    // Kill times scale with how long an uninterrupted run takes on this machine right now (a loaded
-    // machine starts JVMs slowly; fixed delays then kill every run before its first checkpoint).
-    long straightMs = Math.max(4000, (System.nanoTime() - t0) / 1_000_000);
     Path straightRun = only(straight);
 
+    // Each kill lands once the run has written a checkpoint past a random target step, and the
+    // targets split the run into kills + 1 parts: kills then land mid-run whatever the machine's
+    // speed (timed delays either outlasted the whole run on a fast idle CPU or all landed in the
+    // JVM's start-up on a loaded one). Between polls the run goes on, so a kill hits a random
+    // moment after its target: mid-step, mid-write of the next checkpoint, or in between.
     SplittableRandom rng = new SplittableRandom(42);
     Path log = dir.resolve("killed.log");
     Process p = ChildJvm.start(log, concat(new String[] {"train", "--results=" + killed}, ARGS));
     int done = 0;
-    while (true) {
-      long delay = straightMs * 2 / 5 + rng.nextLong(straightMs / 2); // 40-90% of a straight run
-      boolean exited = p.waitFor(delay, TimeUnit.MILLISECONDS);
-      if (exited) break; // finished before we killed it again
-      if (done < kills) {
-        p.destroyForcibly().waitFor(); // SIGKILL: no shutdown hooks, no finally blocks
-        done++;
-        Path run = Files.isDirectory(killed) ? only(killed) : null;
-        if (run != null) checkAllCheckpointsComplete(run);
-        if (run == null || !hasCheckpoint(run)) { // killed before the first checkpoint: start over
-          if (Files.exists(killed)) deleteTree(killed);
-          p = ChildJvm.start(log, concat(new String[] {"train", "--results=" + killed}, ARGS));
-        } else {
-          p = ChildJvm.start(log, "train", "--resume=" + run);
-        }
-      } else {
-        assertTrue(p.waitFor(5, TimeUnit.MINUTES), "resumed run did not finish");
-        break;
-      }
+    while (done < kills) {
+      long part = STEPS / (kills + 1);
+      long target = done * part + 1 + rng.nextLong(part - 1);
+      while (p.isAlive() && latestStep(killed) < target) Thread.sleep(1 + rng.nextInt(20));
+      if (!p.isAlive()) break; // finished before we killed it again
+      p.destroyForcibly().waitFor(); // SIGKILL: no shutdown hooks, no finally blocks
+      done++;
+      Path run = only(killed);
+      checkAllCheckpointsComplete(run);
+      p = ChildJvm.start(log, "train", "--resume=" + run);
     }
+    assertTrue(p.waitFor(5, TimeUnit.MINUTES), "resumed run did not finish");
     assertEquals(0, p.exitValue(), "final run failed; see " + Files.readString(log));
-    assertTrue(done >= Math.min(kills, 1), "the run was never killed: raise the delays");
+    assertTrue(done >= Math.min(kills, 1), "the run finished before the first kill");
     long resumes =
         Files.readAllLines(log).stream().filter(l -> l.startsWith("resumed from")).count();
     System.out.println(
@@ -126,22 +119,23 @@ class CrashResumeTest {
     }
   }
 
-  static boolean hasCheckpoint(Path run) throws Exception {
-    if (!Files.isDirectory(run.resolve("checkpoints"))) return false;
+  /** The step of the newest complete checkpoint under {@code results}, 0 when there is none yet. */
+  static long latestStep(Path results) throws Exception {
+    if (!Files.isDirectory(results)) return 0;
+    Path run = only(results);
+    if (!Files.isDirectory(run.resolve("checkpoints"))) return 0;
     try (Stream<Path> s = Files.list(run.resolve("checkpoints"))) {
-      return s.anyMatch(f -> f.getFileName().toString().matches("step-\\d+\\.safetensors"));
+      return s.map(f -> f.getFileName().toString())
+          .filter(n -> n.matches("step-\\d+\\.safetensors"))
+          .mapToLong(n -> Long.parseLong(n.substring(5, n.indexOf('.'))))
+          .max()
+          .orElse(0);
     }
   }
 
   static Path only(Path results) throws Exception {
     try (Stream<Path> s = Files.list(results)) {
       return s.filter(Files::isDirectory).findFirst().orElse(results.resolve("none-yet"));
-    }
-  }
-
-  static void deleteTree(Path p) throws Exception {
-    try (Stream<Path> s = Files.walk(p)) {
-      s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
     }
   }
 
