@@ -57,8 +57,8 @@ class CrashResumeTest {
     Path log = dir.resolve("killed.log");
     Process p = ChildJvm.start(log, concat(new String[] {"train", "--results=" + killed}, ARGS));
     int done = 0;
+    long part = STEPS / (kills + 1);
     while (done < kills) {
-      long part = STEPS / (kills + 1);
       long target = done * part + 1 + rng.nextLong(part - 1);
       while (p.isAlive() && latestStep(killed) < target) Thread.sleep(1 + rng.nextInt(20));
       if (!p.isAlive()) break; // finished before we killed it again

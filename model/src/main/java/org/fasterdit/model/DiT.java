@@ -94,15 +94,13 @@ public final class DiT implements AutoCloseable {
     // a scope per block: JavaCPP frees a tensor handle only when its scope closes, so one scope
     // around the whole forward kept every block's activations alive until the end (over 10 GB RSS
     // sampling DiT-S/2 with 128 images a call). Autograd holds what backward needs by itself.
-    boolean owned = false; // h is the caller's until the first block's output replaces it
+    h = NativeScope.retain(h); // our own reference across the blocks' scopes
     for (DiTBlock block : blocks) {
       try (var scope = NativeScope.open()) {
-        Tensor next = block.forward(h, c); // (N, T, D)
-        h = owned ? NativeScope.swap(h, next) : NativeScope.retain(next);
-        owned = true;
+        h = NativeScope.swap(h, block.forward(h, c)); // (N, T, D)
       }
     }
-    if (owned) h = NativeScope.handBack(h);
+    h = NativeScope.handBack(h);
     return unpatchify(finalLayer.forward(h, c)); // (N, C_out, H, W)
   }
 
