@@ -105,6 +105,27 @@ public record ConfigKey(
     return v;
   }
 
+  /**
+   * A duration in seconds: a plain number (seconds) or a number with the unit s, m or h ({@code
+   * 90}, {@code 7.5m}, {@code 2h}); 0 = none.
+   */
+  static Double seconds(String s) {
+    String x = s.trim().toLowerCase(Locale.ROOT);
+    double unit = 1;
+    if (x.endsWith("h")) unit = 3600;
+    else if (x.endsWith("m")) unit = 60;
+    if (x.endsWith("h") || x.endsWith("m") || x.endsWith("s")) x = x.substring(0, x.length() - 1);
+    double v;
+    try {
+      v = Double.parseDouble(x);
+    } catch (NumberFormatException e) {
+      throw new ConfigException("must be a duration such as 90, 90s, 7.5m or 2h, got '" + s + "'");
+    }
+    if (!Double.isFinite(v) || v < 0)
+      throw new ConfigException("must be a duration >= 0 such as 90s, 7.5m or 2h, got '" + s + "'");
+    return v * unit;
+  }
+
   static Boolean bool(String s) {
     String x = s.toLowerCase(Locale.ROOT);
     if (x.equals("true") || x.equals("1") || x.equals("yes")) return true;

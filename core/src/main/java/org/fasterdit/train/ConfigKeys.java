@@ -300,6 +300,14 @@ public final class ConfigKeys {
         "steps between checkpoints; 0 = only at the end",
         ints(0));
     key(
+        "time-limit",
+        RUN,
+        "duration",
+        "0",
+        "stop after this much training time (90s, 7.5m, 2h; 0 = none), saving a checkpoint that"
+            + " --resume continues to steps",
+        ConfigKey::seconds);
+    key(
         "nan-patience",
         RUN,
         "int",

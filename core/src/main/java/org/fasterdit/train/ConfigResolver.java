@@ -183,6 +183,7 @@ public final class ConfigResolver {
             (Long) v.get("seed"),
             (Integer) v.get("log-every"),
             (Integer) v.get("ckpt-every"),
+            (Double) v.get("time-limit"),
             (Integer) v.get("nan-patience"),
             (Integer) v.get("step-threads"),
             (String) v.get("results"),

@@ -92,9 +92,10 @@ public record TrainConfig(
 
   /**
    * Where and how the run executes and what it writes. {@code stepThreads} 0 = auto ({@link
-   * #stepThreads(boolean, int)}); {@code initFrom} null = a fresh model; {@code sampleEvery} 0 = no
-   * sample grids during training; {@code evalEvery} 0 = no evaluations, {@code evalClassifier}
-   * empty = the dataset's default classifier file.
+   * #stepThreads(boolean, int)}); {@code timeLimitS} 0 = no limit on the training time; {@code
+   * initFrom} null = a fresh model; {@code sampleEvery} 0 = no sample grids during training; {@code
+   * evalEvery} 0 = no evaluations, {@code evalClassifier} empty = the dataset's default classifier
+   * file.
    */
   public record RunSpec(
       Precision precision,
@@ -103,6 +104,7 @@ public record TrainConfig(
       long seed,
       int logEvery,
       int ckptEvery,
+      double timeLimitS,
       int nanPatience,
       int stepThreads,
       String results,

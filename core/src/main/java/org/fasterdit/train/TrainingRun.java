@@ -53,7 +53,8 @@ public final class TrainingRun {
       double rssAt100Mb,
       double rssAt1000Mb,
       long skipped,
-      boolean preempted) {}
+      boolean preempted,
+      boolean timeLimitReached) {}
 
   private TrainingRun() {}
 
@@ -155,7 +156,7 @@ public final class TrainingRun {
       Reporting reporting,
       Preemption preemption) {
     boolean rank0 = run != null;
-    boolean preempted = false;
+    boolean preempted = false, timeUp = false;
     long start = trainer.stepCount();
     double rss100 = Double.NaN, rss1000 = Double.NaN, lastLoss = Double.NaN;
     Path last = null;
@@ -174,8 +175,12 @@ public final class TrainingRun {
         rank0 ? reporting.progress() : (task, from, total, out) -> (step, message, logLine) -> {};
     try (ProgressSink progress = sinks.open("train", start, cfg.optim().steps(), log)) {
       while (trainer.stepCount() < cfg.optim().steps()) {
-        if (stopRequested(preemption, sync)) {
-          preempted = true;
+        double limit = cfg.run().timeLimitS();
+        boolean overTime = limit > 0 && (System.nanoTime() - t0) / 1e9 >= limit;
+        boolean[] stop = stopRequested(preemption.requested(), overTime, sync);
+        if (stop[0] || stop[1]) {
+          preempted = stop[0];
+          timeUp = !preempted;
           break;
         }
         StepResult r = trainer.step();
@@ -287,6 +292,15 @@ public final class TrainingRun {
             last,
             run.root(),
             Preemption.EXIT_CODE);
+      if (timeUp)
+        log.printf(
+            Locale.ROOT,
+            "time limit %s reached at step %d of %d: checkpoint %s written; continue with --resume %s%n",
+            cfg.get("time-limit"),
+            trainer.stepCount(),
+            cfg.optim().steps(),
+            last,
+            run.root());
       log.printf(
           Locale.ROOT,
           "done: %d steps in %.1f s; checkpoint %s%s%n",
@@ -309,19 +323,21 @@ public final class TrainingRun {
         rss100,
         rss1000,
         trainer.skippedSteps(),
-        preempted);
+        preempted,
+        timeUp);
   }
 
   /**
-   * Whether to stop before the next step: SIGTERM reached this process, or (data-parallel) any
-   * rank. The ranks agree through one tiny all-reduce, so all stop after the same step and rank 0
-   * saves while the others wait at the final barrier; a rank that stopped alone would leave its
-   * peers waiting in the next gradient all-reduce.
+   * Whether to stop before the next step, as {preempted, time limit reached}: SIGTERM reached this
+   * process or any rank (data-parallel), or a rank's training time passed time-limit. The ranks
+   * agree through one tiny all-reduce, so all stop after the same step and rank 0 saves while the
+   * others wait at the final barrier; a rank that stopped alone would leave its peers waiting in
+   * the next gradient all-reduce.
    */
-  private static boolean stopRequested(Preemption preemption, GradientSync sync) {
-    double mine = preemption.requested() ? 1 : 0;
-    if (sync.worldSize() == 1) return mine > 0;
-    return sync.averageValues(new double[] {mine})[0] > 0;
+  private static boolean[] stopRequested(boolean signal, boolean overTime, GradientSync sync) {
+    double[] mine = {signal ? 1 : 0, overTime ? 1 : 0};
+    double[] any = sync.worldSize() == 1 ? mine : sync.averageValues(mine);
+    return new boolean[] {any[0] > 0, any[1] > 0};
   }
 
   /** The progress text between logging steps: the last step's loss terms. */
