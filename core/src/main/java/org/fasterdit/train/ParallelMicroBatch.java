@@ -116,7 +116,8 @@ final class ParallelMicroBatch implements AutoCloseable {
       if (failure instanceof Error err) throw err;
       throw new IllegalStateException("a step worker failed: " + failure, failure);
     }
-    try (var ng = NoGrad.on()) {
+    try (var ng = NoGrad.on();
+        var wide = Threads.allCoresForElementwise(params.get(0).device())) {
       for (int i = 0; i < params.size(); i++) {
         Tensor sum = null;
         int terms = 0;
