@@ -116,8 +116,7 @@ final class ParallelMicroBatch implements AutoCloseable {
       if (failure instanceof Error err) throw err;
       throw new IllegalStateException("a step worker failed: " + failure, failure);
     }
-    try (var ng = NoGrad.on();
-        var wide = Threads.allCoresForElementwise(params.get(0).device())) {
+    try (var ng = NoGrad.on()) {
       for (int i = 0; i < params.size(); i++) {
         Tensor sum = null;
         int terms = 0;

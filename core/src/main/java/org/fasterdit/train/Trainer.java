@@ -300,12 +300,10 @@ public final class Trainer implements AutoCloseable {
             finite ? "fp16 overflow" : "non-finite loss or gradient");
       }
       badInARow = 0;
-      try (var wide = Threads.allCoresForElementwise(device)) {
-        opt.step();
-        phases.end(StepPhases.Phase.OPTIMIZER);
-        ema.update(opt.stepCount() - 1); // the EMA is updated exactly when the optimizer steps
-        phases.end(StepPhases.Phase.EMA);
-      }
+      opt.step();
+      phases.end(StepPhases.Phase.OPTIMIZER);
+      ema.update(opt.stepCount() - 1); // the EMA is updated exactly when the optimizer steps
+      phases.end(StepPhases.Phase.EMA);
       step++;
       dataPosition += cfg.optim().batch();
       return new StepResult(step, loss, terms, norm, false, null);

@@ -44,23 +44,6 @@ public final class Threads {
     return () -> torch.set_num_threads(before);
   }
 
-  /**
-   * For elementwise passes over all parameters between steps (the gradient sum of the step workers,
-   * AdamW, the EMA): the workers are idle then and the launcher left ATen one thread, so one core
-   * did these passes while the other waited (about 4% of a bf16 step on a 2-core EPYC;
-   * benchmarks/RESULTS.md). This widens the calling thread's ATen pool to every core until closed;
-   * on CUDA it changes nothing. Elementwise kernels give the same bits at any thread count, so
-   * results do not depend on it; reductions (norms) do, and must run outside it. No GEMM may run
-   * meanwhile: OpenBLAS would fight the widened pool for the cores.
-   */
-  public static Restore allCoresForElementwise(org.bytedeco.pytorch.Device device) {
-    int before = torch.get_num_threads();
-    int cores = Runtime.getRuntime().availableProcessors();
-    if (device.is_cuda() || cores <= before) return () -> {};
-    torch.set_num_threads(cores);
-    return () -> torch.set_num_threads(before);
-  }
-
   public static void applyFromEnvironment() {
     String v = System.getenv("FASTERDIT_TORCH_THREADS");
     if (v == null || v.isBlank()) return;
