@@ -1,5 +1,8 @@
 package org.fasterdit.eval;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
@@ -42,17 +45,22 @@ public final class EvalImages {
     return a;
   }
 
-  /** Every image of an ImageNet-style folder, centre-cropped to {@code size} x {@code size}. */
+  /**
+   * Every image of an ImageNet-style folder, centre-cropped to {@code size} x {@code size}. Off the
+   * Java heap: a FID reference folder passes a Java array's 2 GiB at ~11k images of 256 x 256.
+   */
   public static HostTensor folder(Path dir, int size) {
     ImageFolder f = new ImageFolder(dir, size);
     int n = f.size(), plane = size * size;
-    byte[] out = new byte[Math.multiplyExact(n, 3 * plane)];
+    MemorySegment out = Arena.ofAuto().allocate((long) n * 3 * plane);
+    byte[] hwc = new byte[3 * plane];
     for (int i = 0; i < n; i++) {
       byte[] chw = f.decode(i); // (3, S, S)
       for (int p = 0; p < plane; p++) {
-        for (int c = 0; c < 3; c++) out[(i * plane + p) * 3 + c] = chw[c * plane + p];
+        for (int c = 0; c < 3; c++) hwc[p * 3 + c] = chw[c * plane + p];
       }
+      MemorySegment.copy(hwc, 0, out, ValueLayout.JAVA_BYTE, (long) i * hwc.length, hwc.length);
     }
-    return HostTensor.ofBytes(DType.U8, new long[] {n, size, size, 3}, out);
+    return new HostTensor(DType.U8, new long[] {n, size, size, 3}, out);
   }
 }
