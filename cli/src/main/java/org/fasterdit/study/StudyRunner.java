@@ -15,10 +15,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
 import org.bytedeco.pytorch.Device;
-import org.fasterdit.data.Datasets;
 import org.fasterdit.eval.Classifier;
-import org.fasterdit.eval.FeatureNet;
-import org.fasterdit.eval.FrechetDistance;
+import org.fasterdit.eval.DatasetDistance;
 import org.fasterdit.eval.ImageArrays;
 import org.fasterdit.sample.Guidance;
 import org.fasterdit.sample.SampleExport;
@@ -49,8 +47,7 @@ public final class StudyRunner implements AutoCloseable {
   private final Path classifierFile;
   private final String classifierId;
   private final Device device = Devices.resolve("auto");
-  private FeatureNet net;
-  private FrechetDistance.Gaussian reference;
+  private DatasetDistance distance;
 
   public StudyRunner(StudyPlan plan, Path classifierFile, PrintStream log) {
     this.plan = plan;
@@ -260,9 +257,8 @@ public final class StudyRunner implements AutoCloseable {
       }
     }
     ImageArrays a = ImageArrays.fromNpz(npz);
-    var out = Classifier.apply(net(), a.x(), a.n(), a.c(), a.h(), a.w(), device);
-    double fd = FrechetDistance.distance(FrechetDistance.fit(out.features()), reference());
-    double acc = Classifier.accuracy(out.predictions(), a.labels());
+    DatasetDistance.Result r = distance().measure(a);
+    double fd = r.fd(), acc = r.accuracy();
     Ledger.Eval e =
         new Ledger.Eval(
             run.id(),
@@ -288,19 +284,19 @@ public final class StudyRunner implements AutoCloseable {
         acc);
   }
 
-  private FeatureNet net() {
-    if (net == null) net = Classifier.load(classifierFile, device);
-    return net;
-  }
-
-  private FrechetDistance.Gaussian reference() {
-    if (reference == null) {
+  /** The pinned classifier and the reference statistics, loaded at the first evaluation. */
+  private DatasetDistance distance() {
+    if (distance == null) {
       String dataset = config(plan.runs().get(0), plan.finalStep()).data().dataset();
-      ImageArrays ref = ImageArrays.of(Datasets.open(dataset, 32, "test"), plan.reference());
-      var out = Classifier.apply(net(), ref.x(), ref.n(), ref.c(), ref.h(), ref.w(), device);
-      reference = FrechetDistance.fit(out.features());
+      distance =
+          DatasetDistance.of(
+              dataset,
+              Classifier.load(classifierFile, device),
+              classifierFile.toString(),
+              plan.reference(),
+              device);
     }
-    return reference;
+    return distance;
   }
 
   /** The first 12 hex digits of the file's SHA-256: which classifier an FD was measured with. */
@@ -351,6 +347,6 @@ public final class StudyRunner implements AutoCloseable {
 
   @Override
   public void close() {
-    if (net != null) net.close();
+    if (distance != null) distance.close();
   }
 }

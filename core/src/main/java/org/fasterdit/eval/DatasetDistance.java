@@ -48,16 +48,24 @@ public final class DatasetDistance implements AutoCloseable {
       Device device,
       ProgressSink.Factory progress,
       PrintStream out) {
-    if (referenceImages < 2)
-      throw new IllegalArgumentException(
-          "FD-" + dataset + " needs >= 2 reference images, got " + referenceImages);
-    ImageArrays ref = ImageArrays.of(Datasets.open(dataset, 32, "test"), referenceImages);
+    checkReferenceCount(dataset, referenceImages); // before a classifier is trained for it
     FeatureNet net = Classifier.loadOrTrain(classifierFile, dataset, set, device, progress, out);
+    return of(dataset, net, classifierFile.toString(), referenceImages, device);
+  }
+
+  /**
+   * As {@link #open} with a classifier already loaded ({@code name} says which, in errors), which
+   * this then owns: closed with it, or at once when the reference cannot be measured.
+   */
+  public static DatasetDistance of(
+      String dataset, FeatureNet net, String name, int referenceImages, Device device) {
     try {
+      checkReferenceCount(dataset, referenceImages);
+      ImageArrays ref = ImageArrays.of(Datasets.open(dataset, 32, "test"), referenceImages);
       if (net.channels() != ref.c())
         throw new IllegalArgumentException(
             "classifier "
-                + classifierFile
+                + name
                 + " reads "
                 + net.channels()
                 + "-channel images but "
@@ -70,6 +78,12 @@ public final class DatasetDistance implements AutoCloseable {
       net.close();
       throw e;
     }
+  }
+
+  private static void checkReferenceCount(String dataset, int referenceImages) {
+    if (referenceImages < 2)
+      throw new IllegalArgumentException(
+          "FD-" + dataset + " needs >= 2 reference images, got " + referenceImages);
   }
 
   public String dataset() {
