@@ -102,12 +102,7 @@ class AdmReferenceFuzzTest {
     if (r.nextBoolean()) return Mutator.mutate(seed, r);
     int start = members.get(r.nextInt(members.size()));
     int w = Math.min(256, seed.length - start);
-    byte[] win = Mutator.mutate(Arrays.copyOfRange(seed, start, start + w), r);
-    byte[] out = new byte[seed.length - w + win.length];
-    System.arraycopy(seed, 0, out, 0, start);
-    System.arraycopy(win, 0, out, start, win.length);
-    System.arraycopy(seed, start + w, out, start + win.length, seed.length - start - w);
-    return out;
+    return Mutator.mutateWindow(seed, start, w, r);
   }
 
   private void fuzz(FuzzTally tally, String format, Map<String, HostTensor> seedMap, int n)

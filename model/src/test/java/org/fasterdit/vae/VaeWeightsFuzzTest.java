@@ -61,12 +61,7 @@ class VaeWeightsFuzzTest {
         r.nextBoolean()
             ? r.nextInt(Math.max(1, Math.min(seed.length, 32 << 10) - w + 1))
             : Math.max(0, seed.length - w - r.nextInt(Math.min(seed.length, 24 << 10)));
-    byte[] win = Mutator.mutate(Arrays.copyOfRange(seed, start, start + w), r);
-    byte[] out = new byte[seed.length - w + win.length];
-    System.arraycopy(seed, 0, out, 0, start);
-    System.arraycopy(win, 0, out, start, win.length);
-    System.arraycopy(seed, start + w, out, start + win.length, seed.length - start - w);
-    return out;
+    return Mutator.mutateWindow(seed, start, w, r);
   }
 
   /** Loads; a model that loads must hold exactly the file's shapes (checked by load) and work. */

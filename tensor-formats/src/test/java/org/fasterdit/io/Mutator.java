@@ -29,6 +29,19 @@ public final class Mutator {
     return b;
   }
 
+  /**
+   * Mutates only the {@code width} bytes at {@code start} (a header or trailer where a format's
+   * fields live) and splices the result, whatever its new length, back between the untouched rest.
+   */
+  public static byte[] mutateWindow(byte[] seed, int start, int width, Random r) {
+    byte[] win = mutate(Arrays.copyOfRange(seed, start, start + width), r);
+    byte[] out = new byte[seed.length - width + win.length];
+    System.arraycopy(seed, 0, out, 0, start);
+    System.arraycopy(win, 0, out, start, win.length);
+    System.arraycopy(seed, start + width, out, start + win.length, seed.length - start - width);
+    return out;
+  }
+
   private static byte[] once(byte[] b, Random r) {
     if (b.length == 0) {
       return new byte[] {(byte) r.nextInt()};
