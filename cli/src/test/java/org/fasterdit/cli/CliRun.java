@@ -28,6 +28,14 @@ public record CliRun(int code, String out, String err) {
     return r;
   }
 
+  /** The value of the {@code name=<number>} line the command printed on stdout. */
+  public double metric(String name) {
+    for (String line : out.split("\n")) {
+      if (line.startsWith(name + "=")) return Double.parseDouble(line.substring(name.length() + 1));
+    }
+    throw new AssertionError("no " + name + "= line in\n" + out + err);
+  }
+
   /** Runs the command and fails the test, showing its output, unless it exits 0. */
   public static CliRun ok(String... args) {
     CliRun r = of(args);

@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -47,35 +44,11 @@ class EvalInceptionCliTest {
     System.out.println("reference pipeline: " + expected);
   }
 
-  record Run(int code, String out, String err) {
-    double metric(String name) {
-      for (String line : out.split("\n")) {
-        if (line.startsWith(name + "="))
-          return Double.parseDouble(line.substring(name.length() + 1));
-      }
-      throw new AssertionError("no " + name + "= line in\n" + out + err);
-    }
-  }
-
-  static Run eval(String... args) {
-    PrintStream oldOut = System.out, oldErr = System.err;
-    ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    int code;
-    try {
-      String[] all = new String[args.length + 1];
-      all[0] = "eval";
-      System.arraycopy(args, 0, all, 1, args.length);
-      code = Main.run(all);
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
-    Run r =
-        new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    System.out.print(r.out() + r.err());
-    return r;
+  static CliRun eval(String... args) {
+    String[] all = new String[args.length + 1];
+    all[0] = "eval";
+    System.arraycopy(args, 0, all, 1, args.length);
+    return CliRun.of(all);
   }
 
   /** The generated file copied into the test's folder, so that caches land there. */
@@ -83,7 +56,7 @@ class EvalInceptionCliTest {
     return Files.copy(generated.resolve(name), dir.resolve(name));
   }
 
-  Run evalAgainst(Path ref) throws Exception {
+  CliRun evalAgainst(Path ref) throws Exception {
     return eval(
         "--samples", generated.resolve("samples.npz").toString(),
         "--ref", ref.toString(),
@@ -92,14 +65,14 @@ class EvalInceptionCliTest {
         "--device", "cpu");
   }
 
-  static void assertClose(String key, Run r, String metric) {
+  static void assertClose(String key, CliRun r, String metric) {
     double want = expected.get(key), got = r.metric(metric);
     double rel = Math.abs(got - want) / Math.abs(want);
     System.out.printf("%s: eval %.8g reference %.8g relative %.2e%n", metric, got, want, rel);
     assertTrue(rel <= RELATIVE, metric + " " + got + " vs reference " + want);
   }
 
-  static void assertAllFive(Run r) {
+  static void assertAllFive(CliRun r) {
     assertEquals(0, r.code(), r.err());
     assertClose("fid", r, "FID");
     assertClose("sfid", r, "sFID");
@@ -119,32 +92,32 @@ class EvalInceptionCliTest {
   void imagesOnlyReferenceIsCachedReusedAndRecomputedWhenCorruptOrStale() throws Exception {
     Path ref = copy("ref_images.npz");
     Path cache = dir.resolve("ref_images.npz.inception-stats.npz");
-    Run first = evalAgainst(ref);
+    CliRun first = evalAgainst(ref);
     assertAllFive(first);
     assertTrue(first.err().contains("computed, cached in " + cache), first.err());
     assertTrue(Files.isRegularFile(cache));
 
-    Run second = evalAgainst(ref);
+    CliRun second = evalAgainst(ref);
     assertTrue(second.err().contains("read from cache " + cache), second.err());
     assertFalse(second.err().contains("inception reference:"), "no reference features computed");
     assertEquals(first.out(), second.out(), "the cache gives the same metrics");
 
     Files.write(cache, new byte[] {'P', 'K', 3, 4, 0, 1, 2}); // a truncated zip
-    Run corrupt = evalAgainst(ref);
+    CliRun corrupt = evalAgainst(ref);
     assertTrue(corrupt.err().contains("ignoring cache " + cache + ": unreadable"), corrupt.err());
     assertTrue(corrupt.err().contains("computed, cached in"), corrupt.err());
     assertEquals(first.out(), corrupt.out());
 
     // other content under the same name: the cache's key no longer matches
     Files.copy(generated.resolve("ref_adm.npz"), ref, StandardCopyOption.REPLACE_EXISTING);
-    Run stale = evalAgainst(ref);
+    CliRun stale = evalAgainst(ref);
     assertTrue(stale.err().contains("ignoring cache " + cache + ": stale"), stale.err());
     assertAllFive(stale);
   }
 
   @Test
   void statisticsOnlyReferenceGivesFidAloneAndSaysWhy() throws Exception {
-    Run r = evalAgainst(copy("ref_stats.npz"));
+    CliRun r = evalAgainst(copy("ref_stats.npz"));
     assertEquals(0, r.code(), r.err());
     assertClose("fid", r, "FID");
     assertTrue(r.out().contains("skipped sFID: ") && r.out().contains("no mu_s/sigma_s"), r.out());
@@ -161,7 +134,7 @@ class EvalInceptionCliTest {
     Path truncated = dir.resolve("truncated.npz");
     byte[] full = Files.readAllBytes(generated.resolve("samples.npz"));
     Files.write(truncated, java.util.Arrays.copyOf(full, full.length / 2));
-    Run r = eval("--samples", truncated.toString(), "--ref", ref.toString(), "--device", "cpu");
+    CliRun r = eval("--samples", truncated.toString(), "--ref", ref.toString(), "--device", "cpu");
     assertEquals(1, r.code());
     assertTrue(r.err().contains(truncated + ": not a readable .npz"), r.err());
 
