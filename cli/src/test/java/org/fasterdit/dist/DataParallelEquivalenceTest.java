@@ -56,27 +56,10 @@ class DataParallelEquivalenceTest {
       one = TrainingRun.run(ConfigResolver.resolve(null, kv), null, GradientSync.NONE, quiet);
     }
 
-    List<String> args =
-        new ArrayList<>(
-            List.of(
-                "launch",
-                "--nproc",
-                "2",
-                "--master-port",
-                Integer.toString(LocalLauncher.freePort()),
-                "--",
-                "train"));
+    List<String> args = new ArrayList<>(List.of("train"));
     args.addAll(TRAIN);
     args.add("--results=" + multi);
-    Path log = dir.resolve("launch.log");
-    long t0 = System.nanoTime();
-    Process p =
-        ChildJvm.start(
-            ChildJvm.command("org.fasterdit.cli.Main", args.toArray(new String[0])), Map.of(), log);
-    int code = ChildJvm.waitFor(p, 120);
-    String out = Files.readString(log);
-    assertEquals(0, code, out);
-    System.out.printf("launch --nproc 2 (3 steps) took %.1f s%n", (System.nanoTime() - t0) / 1e9);
+    String out = TwoRankLaunch.run(dir.resolve("launch.log"), args);
 
     // only rank 0 wrote anything: one run folder, complete
     List<Path> runs;

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.fasterdit.cli.ChildJvm;
 import org.fasterdit.cli.CliRun;
 import org.fasterdit.io.HostTensor;
 import org.fasterdit.io.Npz;
@@ -60,26 +61,9 @@ class ShardedSamplingTest {
     one.addAll(sampleArgs(run, single));
     CliRun.ok(one.toArray(new String[0]));
 
-    List<String> args =
-        new ArrayList<>(
-            List.of(
-                "launch",
-                "--nproc",
-                "2",
-                "--master-port",
-                Integer.toString(LocalLauncher.freePort()),
-                "--",
-                "sample"));
+    List<String> args = new ArrayList<>(List.of("sample"));
     args.addAll(sampleArgs(run, multi));
-    Path log = dir.resolve("launch.log");
-    long t0 = System.nanoTime();
-    Process p =
-        ChildJvm.start(
-            ChildJvm.command("org.fasterdit.cli.Main", args.toArray(new String[0])), Map.of(), log);
-    int code = ChildJvm.waitFor(p, 120);
-    String text = Files.readString(log);
-    assertEquals(0, code, text);
-    System.out.printf("launch --nproc 2 -- sample took %.1f s%n", (System.nanoTime() - t0) / 1e9);
+    String text = TwoRankLaunch.run(dir.resolve("launch.log"), args);
     assertTrue(text.contains("[rank 0] rank 0: samples [0, 8) of 13"), text);
     assertTrue(text.contains("[rank 1] rank 1: samples [8, 13) of 13"), text);
     assertTrue(!text.contains("[rank 1] wrote"), "only rank 0 writes the output:\n" + text);

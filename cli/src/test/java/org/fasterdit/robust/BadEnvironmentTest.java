@@ -10,8 +10,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.fasterdit.cli.ChildJvm;
 import org.fasterdit.train.Checkpoint;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,7 +33,7 @@ class BadEnvironmentTest {
   };
 
   static int cli(Path log, String... args) throws Exception {
-    Process p = ChildJvm.start(log, args);
+    Process p = ChildJvm.startCli(log, args);
     assertTrue(p.waitFor(3, TimeUnit.MINUTES));
     return p.exitValue();
   }
@@ -55,26 +57,12 @@ class BadEnvironmentTest {
     // A file size limit (ulimit -f, in 1 KiB blocks) smaller than a checkpoint stands in for a full
     // disk:
     // writes past it fail with EFBIG ("File too large"), as they would with ENOSPC.
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     long limitKb = before.length / 1024 / 2;
     Path log = dir.resolve("full.log");
-    ProcessBuilder pb =
-        new ProcessBuilder(
-                "bash",
-                "-c",
-                "ulimit -f " + limitKb + "; exec \"$0\" \"$@\"",
-                java,
-                "--enable-native-access=ALL-UNNAMED",
-                "-cp",
-                System.getProperty("java.class.path"),
-                "org.fasterdit.cli.Main",
-                "train",
-                "--resume=" + run,
-                "--steps=4")
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile());
-    pb.environment().put("OPENBLAS_NUM_THREADS", "1");
-    Process p = pb.start();
+    List<String> cmd =
+        new ArrayList<>(List.of("bash", "-c", "ulimit -f " + limitKb + "; exec \"$0\" \"$@\""));
+    cmd.addAll(ChildJvm.command("org.fasterdit.cli.Main", "train", "--resume=" + run, "--steps=4"));
+    Process p = ChildJvm.start(cmd, Map.of(), log);
     assertTrue(p.waitFor(3, TimeUnit.MINUTES));
     String out = Files.readString(log);
     assertNotEquals(0, p.exitValue(), out);

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.fasterdit.cli.ChildJvm;
 import org.fasterdit.io.SafeTensors;
 import org.fasterdit.train.Checkpoint;
 import org.junit.jupiter.api.Test;
@@ -55,7 +56,7 @@ class CrashResumeTest {
     // moment after its target: mid-step, mid-write of the next checkpoint, or in between.
     SplittableRandom rng = new SplittableRandom(42);
     Path log = dir.resolve("killed.log");
-    Process p = ChildJvm.start(log, concat(new String[] {"train", "--results=" + killed}, ARGS));
+    Process p = ChildJvm.startCli(log, concat(new String[] {"train", "--results=" + killed}, ARGS));
     int done = 0;
     long part = STEPS / (kills + 1);
     while (done < kills) {
@@ -66,7 +67,7 @@ class CrashResumeTest {
       done++;
       Path run = only(killed);
       checkAllCheckpointsComplete(run);
-      p = ChildJvm.start(log, "train", "--resume=" + run);
+      p = ChildJvm.startCli(log, "train", "--resume=" + run);
     }
     assertTrue(p.waitFor(5, TimeUnit.MINUTES), "resumed run did not finish");
     assertEquals(0, p.exitValue(), "final run failed; see " + Files.readString(log));
@@ -97,7 +98,7 @@ class CrashResumeTest {
   }
 
   static void run(Path log, String... first) throws Exception {
-    Process p = ChildJvm.start(log, concat(first, ARGS));
+    Process p = ChildJvm.startCli(log, concat(first, ARGS));
     assertTrue(p.waitFor(5, TimeUnit.MINUTES));
     assertEquals(0, p.exitValue(), Files.readString(log));
   }

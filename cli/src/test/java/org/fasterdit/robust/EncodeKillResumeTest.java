@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
+import org.fasterdit.cli.ChildJvm;
 import org.fasterdit.data.LatentShards;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -73,7 +74,7 @@ class EncodeKillResumeTest {
       "--device",
       "cpu"
     };
-    Process p = ChildJvm.start(log, args);
+    Process p = ChildJvm.startCli(log, args);
     Path first = out.resolve("shard-00000.safetensors");
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
     while (!Files.exists(first) && p.isAlive() && System.nanoTime() < deadline) Thread.sleep(100);
@@ -100,11 +101,11 @@ class EncodeKillResumeTest {
         partial.getMessage());
     // resume and an uninterrupted run to compare with, in child JVMs like the killed run (the
     // same thread settings, so the same bytes)
-    assertEquals(0, ChildJvm.start(log, args).waitFor(), () -> log(log));
+    assertEquals(0, ChildJvm.startCli(log, args).waitFor(), () -> log(log));
     String[] whole = args.clone();
     Path ref = dir.resolve("uninterrupted");
     whole[java.util.Arrays.asList(args).indexOf("--out") + 1] = ref.toString();
-    assertEquals(0, ChildJvm.start(log, whole).waitFor(), () -> log(log));
+    assertEquals(0, ChildJvm.startCli(log, whole).waitFor(), () -> log(log));
     assertEquals(List.of(), temps(out), "resume removes what the killed run left half written");
     assertArrayEquals(kept, Files.readAllBytes(first), "a complete shard is kept as it was");
     assertEquals(n, new LatentShards(out).size());

@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.fasterdit.cli.ChildJvm;
 import org.fasterdit.train.Checkpoint;
 import org.fasterdit.train.Preemption;
 import org.junit.jupiter.api.Test;
@@ -72,7 +73,7 @@ class PreemptionTest {
   static String checkStopAndResume(Path dir, String[] prefix, String rank0) throws Exception {
     Path stopped = dir.resolve("stopped"), straight = dir.resolve("straight");
     Path log = dir.resolve("stopped.log");
-    Process p = ChildJvm.start(log, command(prefix, "--results=" + stopped, UNTIL_SIGNALLED));
+    Process p = ChildJvm.startCli(log, command(prefix, "--results=" + stopped, UNTIL_SIGNALLED));
     awaitLoggedSteps(stopped, 3, p, log);
     p.toHandle().destroy(); // SIGTERM to this process only, as a scheduler sends it
     assertTrue(p.waitFor(2, TimeUnit.MINUTES), "did not stop after SIGTERM");
@@ -114,7 +115,7 @@ class PreemptionTest {
   }
 
   static void finish(Path log, String[] cmd) throws Exception {
-    Process p = ChildJvm.start(log, cmd);
+    Process p = ChildJvm.startCli(log, cmd);
     assertTrue(p.waitFor(5, TimeUnit.MINUTES), "run did not finish: " + String.join(" ", cmd));
     assertEquals(0, p.exitValue(), Files.readString(log));
   }
