@@ -12,6 +12,8 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.fasterdit.model.ScaledDotProduct;
 import org.fasterdit.torch.Autocast;
 import org.fasterdit.torch.NativeScope;
+import org.fasterdit.torch.Scalars;
+import org.fasterdit.torch.Threads;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -31,7 +33,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * settings: one ATen thread). Which attention path pays in bf16 differs by CPU and LibTorch
  * version, so the choice in {@link ScaledDotProduct} rests on this: {@code fp32Fused} is the fp32
  * SDPA kernel, {@code bf16Explicit} the path used under bf16 autocast (bf16 matmuls, fp32 softmax),
- * {@code bf16Fused} the SDPA kernel on bf16 inputs.
+ * {@code bf16Fused} the SDPA kernel on bf16 inputs, {@code bf16SoftmaxBf16} the explicit path with
+ * the softmax left in bf16 (autocast off around it).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -52,7 +55,7 @@ public class AttentionTrainBench {
 
   @Setup
   public void setup() {
-    org.fasterdit.torch.Threads.applyFromEnvironment();
+    Threads.applyFromEnvironment();
     q32 = leaf(torch.randn(batch, 6, 256, 64));
     k32 = leaf(torch.randn(batch, 6, 256, 64));
     v32 = leaf(torch.randn(batch, 6, 256, 64));
@@ -98,7 +101,7 @@ public class AttentionTrainBench {
       Tensor o;
       try (var a = Autocast.on(DeviceType.CPU, ScalarType.BFloat16)) {
         Tensor scores =
-            q16.mul(org.fasterdit.torch.Scalars.of(0.125)).matmul(k16.transpose(-2, -1));
+            q16.mul(Scalars.of(1 / Math.sqrt(q16.size(-1)))).matmul(k16.transpose(-2, -1));
         Tensor p;
         try (var off = Autocast.off(DeviceType.CPU)) {
           p = scores.softmax(-1);

@@ -24,8 +24,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The SD decoder's costliest layers at 256 px, batch 1, fp32, in NCHW and channels-last (NHWC
  * strides): the 3x3 convolution at 256x256 (256 channels after the last upsampling, 128 on the last
- * level), the GroupNorm + SiLU before it and the nearest x2 upsampling. The VAE runs NCHW: channels
- * -last paid in fp32 but cost 3x under bf16 autocast (benchmarks/RESULTS.md).
+ * level), the GroupNorm + SiLU before it and the nearest x2 upsampling. The VAE runs NCHW: the NHWC
+ * layout paid in fp32 but cost 3x under bf16 autocast (benchmarks/RESULTS.md).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
