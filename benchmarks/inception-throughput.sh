@@ -12,6 +12,6 @@ source ci/runtime-env.sh
 mkdir -p benchmarks/target
 mvn -q -B -ntp -Dmaven.test.skip=true -pl benchmarks -am package > benchmarks/target/inception-build.log 2>&1 \
   || { cat benchmarks/target/inception-build.log >&2; echo "inception-throughput: build failed" >&2; exit 1; }
-exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 \
+exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED --add-modules=jdk.incubator.vector -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 \
   -cp "benchmarks/target/classes:cli/target/classes:$(cat cli/target/classpath.txt)" \
   org.fasterdit.bench.InceptionThroughput "$@"

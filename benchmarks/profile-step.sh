@@ -22,7 +22,7 @@ CP="cli/target/classes:$(cat cli/target/classpath.txt)"
 # -XX:+DumpPerfMapAtExit names JIT-compiled Java methods for perf; -D -1 starts with sampling off
 if [[ "${PERF_BY_OP:-0}" == 1 ]]; then sampling=(-F 199 --call-graph dwarf,32768); else sampling=(-F 499); fi
 perf record -q "${sampling[@]}" -D -1 --control "fifo:$work/ctl,$work/ack" -o "$work/perf.data" -- \
-  "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 \
+  "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED --add-modules=jdk.incubator.vector -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 \
   -XX:+UnlockDiagnosticVMOptions -XX:+DumpPerfMapAtExit -cp "$CP" org.fasterdit.cli.Main bench --perf-control "$work/ctl" "$@" \
   | grep -E "model|threads|median|img_per_s"
 if [[ "${PERF_BY_OP:-0}" == 1 ]]; then

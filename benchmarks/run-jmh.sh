@@ -7,5 +7,5 @@ source ci/runtime-env.sh
 mvn -q -B -ntp -DskipTests -pl benchmarks -am install > target-jmh-build.log 2>&1 \
   || { cat target-jmh-build.log >&2; echo "run-jmh: build failed" >&2; exit 1; }
 mvn -q -B -ntp -pl benchmarks dependency:build-classpath -Dmdep.outputFile=target/cp.txt
-exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "benchmarks/target/classes:$(cat benchmarks/target/cp.txt)" \
+exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED --add-modules=jdk.incubator.vector -cp "benchmarks/target/classes:$(cat benchmarks/target/cp.txt)" \
   org.openjdk.jmh.Main "$@"

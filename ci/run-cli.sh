@@ -1,6 +1,6 @@
 # Sourced, with JAVA_HOME and CP set, by ./fasterdit (the checkout) and bin/fasterdit (the distribution):
 # the JVM flags, a one-time warm-up of the natives, then the CLI in place of the shell.
-JAVA_OPTS=(--enable-native-access=ALL-UNNAMED -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -Djava.awt.headless=true)
+JAVA_OPTS=(--enable-native-access=ALL-UNNAMED --add-modules=jdk.incubator.vector -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -Djava.awt.headless=true)
 WARM="$HOME/.javacpp/.fasterdit-warm"
 if [[ ! -f "$WARM" ]]; then
   # The first load of the natives on a machine can crash while extracting them (see NativeWarmup); retry once.

@@ -35,7 +35,7 @@ if [[ ! -f $APP/classpath ]]; then
 fi
 CLS="$DIR/classifier.safetensors"
 run() {
-  nice -n 19 "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 \
+  nice -n 19 "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED --add-modules=jdk.incubator.vector -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 \
     -Djava.awt.headless=true -Xmx2g -cp "$(cat "$APP/classpath")" org.fasterdit.cli.Main "$@"
 }
 # the study's FDs are measured with one pinned classifier (its hash is in every evals.csv row)

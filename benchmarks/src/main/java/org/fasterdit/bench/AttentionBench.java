@@ -33,6 +33,7 @@ import org.openjdk.jmh.annotations.Warmup;
     value = 1,
     jvmArgsAppend = {
       "--enable-native-access=ALL-UNNAMED",
+      "--add-modules=jdk.incubator.vector",
       "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0"
     })
 public class AttentionBench {

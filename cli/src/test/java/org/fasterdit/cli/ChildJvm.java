@@ -58,6 +58,7 @@ public final class ChildJvm {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("--enable-native-access=ALL-UNNAMED");
+    cmd.add("--add-modules=jdk.incubator.vector");
     cmd.add("-Dorg.bytedeco.javacpp.maxPhysicalBytes=0");
     cmd.addAll(flags);
     cmd.add("-cp");

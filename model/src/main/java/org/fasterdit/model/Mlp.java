@@ -1,11 +1,11 @@
 package org.fasterdit.model;
 
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
+import org.fasterdit.torch.GeluTanh;
 
 /**
  * {@code fc1} (D -> 4D), GELU with the tanh approximation (as the reference), {@code fc2} (4D ->
- * D).
+ * D). The GELU is {@link GeluTanh}, which consumes fc1's output: nothing else reads it.
  */
 final class Mlp {
   private final Linear fc1;
@@ -23,6 +23,6 @@ final class Mlp {
   }
 
   Tensor forward(Tensor x) {
-    return fc2.forward(torch.gelu(fc1.forward(x), "tanh"));
+    return fc2.forward(GeluTanh.applyConsuming(fc1.forward(x)));
   }
 }

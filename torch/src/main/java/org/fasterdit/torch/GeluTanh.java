@@ -1,0 +1,70 @@
+package org.fasterdit.torch;
+
+import java.lang.foreign.MemorySegment;
+import org.bytedeco.pytorch.GradMode;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+
+/**
+ * GELU with the tanh approximation (DiT's MLP activation) whose backward does not evaluate the tanh
+ * again. LibTorch's CPU backward recomputes it from the saved input, so the tanh ran twice per
+ * step: 6.6% of a bf16 DiT-S/2 step's CPU time went to GELU (benchmarks/RESULTS.md). Here one
+ * vector pass writes the activation and its derivative dy/dx; autograd then only multiplies the
+ * incoming gradient by the saved derivative: the output is recorded as {@code x * dydx}
+ * (MulBackward0 saves {@code dydx} alone, since it does not require grad), and the pass then
+ * overwrites that product's memory with the activation. Without grad it writes the activation over
+ * {@code x} itself.
+ *
+ * <p>Used for contiguous fp32 and bf16 CPU tensors when the JVM runs with {@code --add-modules
+ * jdk.incubator.vector} (the launcher and the build add it), the vectors are at least 8 lanes wide
+ * and the calling thread's ATen pool has one thread (the step workers; a wider pool runs LibTorch's
+ * parallel kernel faster than this single-thread pass). Anything else runs {@code torch.gelu(x,
+ * "tanh")}.
+ */
+public final class GeluTanh {
+  private GeluTanh() {}
+
+  /** Whether the fused pass is available in this JVM (see the class comment). */
+  public static final boolean FUSED = vectorModulePresent() && GeluTanhKernel.wideEnough();
+
+  /**
+   * gelu(x, tanh form). {@code x} is consumed: pass a tensor nobody else reads (a linear layer's
+   * fresh output); without grad its memory is reused for the result.
+   */
+  public static Tensor applyConsuming(Tensor x) {
+    if (!usable(x)) return torch.gelu(x, "tanh");
+    boolean bf16 = x.scalar_type().intern() == ScalarType.BFloat16;
+    long n = x.numel();
+    MemorySegment in = segment(x, n, bf16);
+    if (!(x.requires_grad() && GradMode.is_enabled())) {
+      kernel(bf16, in, in, null, n);
+      return x;
+    }
+    Tensor dydx = torch.zeros_like(x);
+    Tensor y = x.mul(dydx);
+    kernel(bf16, in, segment(y, n, bf16), segment(dydx, n, bf16), n);
+    dydx.close(); // MulBackward0 holds its own reference
+    return y;
+  }
+
+  private static boolean usable(Tensor x) {
+    if (!FUSED || !x.device().is_cpu() || !x.is_contiguous()) return false;
+    ScalarType t = x.scalar_type().intern();
+    return (t == ScalarType.Float || t == ScalarType.BFloat16) && torch.get_num_threads() == 1;
+  }
+
+  private static void kernel(
+      boolean bf16, MemorySegment x, MemorySegment y, MemorySegment dydx, long n) {
+    if (bf16) GeluTanhKernel.bf16(x, y, dydx, n);
+    else GeluTanhKernel.f32(x, y, dydx, n);
+  }
+
+  private static MemorySegment segment(Tensor t, long n, boolean bf16) {
+    return MemorySegment.ofAddress(t.data_ptr().address()).reinterpret(n * (bf16 ? 2 : 4));
+  }
+
+  private static boolean vectorModulePresent() {
+    return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+  }
+}

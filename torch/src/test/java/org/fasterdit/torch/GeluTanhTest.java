@@ -1,0 +1,107 @@
+package org.fasterdit.torch;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import org.bytedeco.pytorch.BoolOptional;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The fused GELU against LibTorch's own gelu and gelu_backward (the reference's kernels). */
+class GeluTanhTest {
+  // Not a multiple of any vector width, so the scalar tail runs too; values over the whole range
+  // GELU bends in, plus saturated ones.
+  private static final long ROWS = 331, COLS = 37;
+  private int threadsBefore;
+
+  @BeforeEach
+  void oneAtenThread() {
+    assumeTrue(GeluTanh.FUSED, "needs --add-modules=jdk.incubator.vector and 8-lane vectors");
+    threadsBefore = torch.get_num_threads();
+    torch.set_num_threads(1); // as on a step worker: the fused pass runs only there
+  }
+
+  @AfterEach
+  void restoreThreads() {
+    if (threadsBefore > 0) torch.set_num_threads(threadsBefore);
+  }
+
+  private static Tensor inputs(ScalarType type) {
+    torch.manual_seed(7);
+    Tensor x = torch.randn(ROWS, COLS).mul(new org.bytedeco.pytorch.Scalar(3.0));
+    x.index_put_(
+        new org.bytedeco.pytorch.TensorIndexVector(
+            new org.bytedeco.pytorch.TensorIndex(torch.arange(new org.bytedeco.pytorch.Scalar(6)))),
+        Tensors.ofFloats(new float[] {0f, -0f, 12f, -12f, 1e-20f, -30f}, 6, 1).expand(6, COLS));
+    return x.to(type);
+  }
+
+  private static double maxAbs(Tensor a, Tensor b) {
+    return a.to(ScalarType.Float).sub(b.to(ScalarType.Float)).abs().max().item_double();
+  }
+
+  @Test
+  void withoutGradItMatchesLibTorchAndReusesTheInput() {
+    for (ScalarType type : new ScalarType[] {ScalarType.Float, ScalarType.BFloat16}) {
+      Tensor x = inputs(type);
+      Tensor expected = torch.gelu(x, "tanh");
+      long address = x.data_ptr().address();
+      Tensor y = GeluTanh.applyConsuming(x);
+      assertEquals(address, y.data_ptr().address(), type + ": written over its input");
+      // fp32: the JDK's tanh and Sleef's differ by an ulp or two; bf16: one rounding step at most
+      double tol = type == ScalarType.Float ? 2e-6 : 0.0625;
+      assertTrue(maxAbs(y, expected) <= tol, type + ": max abs err " + maxAbs(y, expected));
+    }
+  }
+
+  @Test
+  void backwardMultipliesByTheSavedDerivative() {
+    for (ScalarType type : new ScalarType[] {ScalarType.Float, ScalarType.BFloat16}) {
+      Tensor leaf = inputs(type).requires_grad_(true);
+      Tensor x =
+          leaf.mul(new org.bytedeco.pytorch.Scalar(1.0)); // a fresh non-leaf, like fc1's output
+      Tensor upstream = torch.randn(ROWS, COLS).to(type);
+      Tensor y = GeluTanh.applyConsuming(x);
+      Tensor xValues = leaf.detach();
+      Tensor expected = torch.gelu(xValues, "tanh");
+      Tensor expectedGrad = torch.gelu_backward(upstream, xValues, "tanh");
+      TensorVector grads =
+          torch.grad(
+              new TensorVector(y),
+              new TensorVector(leaf),
+              new TensorVector(upstream),
+              new BoolOptional(false),
+              false,
+              false);
+      Tensor grad = grads.get(0);
+      assertEquals(type, grad.scalar_type().intern(), "gradient dtype");
+      double tolY = type == ScalarType.Float ? 2e-6 : 0.0625;
+      // bf16 stores the derivative in bf16 (one extra rounding): 2^-7 of the largest gradient
+      double scale = expectedGrad.abs().max().item_double();
+      double tolGrad = type == ScalarType.Float ? 1e-5 : scale / 128;
+      assertTrue(maxAbs(y, expected) <= tolY, type + ": value err " + maxAbs(y, expected));
+      assertTrue(
+          maxAbs(grad, expectedGrad) <= tolGrad,
+          type + ": grad err " + maxAbs(grad, expectedGrad) + " (largest " + scale + ")");
+      assertTrue(maxAbs(x, xValues) == 0, type + ": with grad the input is left as it was");
+    }
+  }
+
+  @Test
+  void aWiderAtenPoolRunsLibTorchsKernel() {
+    torch.set_num_threads(2);
+    Tensor x = inputs(ScalarType.Float);
+    Tensor before = x.clone();
+    Tensor y = GeluTanh.applyConsuming(x);
+    assertFalse(x.data_ptr().address() == y.data_ptr().address(), "a new tensor");
+    assertEquals(0, maxAbs(x, before), "input untouched");
+    assertEquals(0, maxAbs(y, torch.gelu(before, "tanh")), "LibTorch's own result");
+  }
+}
