@@ -13,10 +13,11 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The vector loops behind {@link GeluTanh}: one pass that evaluates the tanh once and writes the
  * GELU and, when a backward will follow, its derivative. The arithmetic follows LibTorch's CPU
- * kernel term by term (0.5 x (1 + tanh(k (x + 0.044715 x^3))), k = sqrt(2/pi)); the tanh is the
- * JDK's vectorised one, within an ulp or two of LibTorch's (docs/libtorch-from-java.md, "GELU").
- * bf16 values are widened to fp32 and rounded back to nearest-even, as c10::BFloat16 does. Loaded
- * only when the jdk.incubator.vector module is present.
+ * kernel's formulas (0.5 x (1 + tanh(k (x + 0.044715 x^3))), k = sqrt(2/pi)) with fused
+ * multiply-adds where it has separate ones, and the tanh is the JDK's vectorised one, so results
+ * differ from LibTorch's by an ulp or two (docs/libtorch-from-java.md, "GELU"). bf16 values are
+ * widened to fp32 and rounded back to nearest-even, as c10::BFloat16 does. Loaded only when the
+ * jdk.incubator.vector module is present.
  */
 final class GeluTanhKernel {
   private GeluTanhKernel() {}
@@ -78,19 +79,20 @@ final class GeluTanhKernel {
 
   private static FloatVector tanhOfInner(FloatVector x) {
     FloatVector cube = x.mul(x).mul(x);
-    return cube.mul(KAPPA).add(x).mul(K).lanewise(VectorOperators.TANH);
+    return cube.fma(FloatVector.broadcast(F, KAPPA), x).mul(K).lanewise(VectorOperators.TANH);
   }
 
   private static FloatVector value(FloatVector x, FloatVector t) {
-    return x.mul(0.5f).mul(t.add(1f));
+    FloatVector half = x.mul(0.5f);
+    return t.fma(half, half);
   }
 
   /** 0.5 (1 + t) + 0.5 x (1 - t^2) k (1 + 3 kappa x^2), LibTorch's gelu_backward factor. */
   private static FloatVector derivative(FloatVector x, FloatVector t) {
-    FloatVector left = t.add(1f).mul(0.5f);
-    FloatVector inner = x.mul(x).mul(3 * KAPPA).add(1f).mul(K);
-    FloatVector right = x.mul(0.5f).mul(t.mul(t).neg().add(1f)).mul(inner);
-    return left.add(right);
+    FloatVector left = t.fma(0.5f, 0.5f);
+    FloatVector inner = x.mul(x).fma(3 * KAPPA * K, K);
+    FloatVector halfSech2 = t.fma(t.neg(), FloatVector.broadcast(F, 1f)).mul(x.mul(0.5f));
+    return halfSech2.fma(inner, left);
   }
 
   private static float derivative(float x, float t) {
