@@ -13,6 +13,7 @@ import org.bytedeco.javacpp.Loader;
 import org.bytedeco.pytorch.global.torch;
 import org.fasterdit.torch.CpuFlags;
 import org.fasterdit.torch.Devices;
+import org.fasterdit.torch.GeluTanh;
 
 /**
  * What a bug report needs to know about this installation: our version, LibTorch and JavaCPP, the
@@ -48,6 +49,7 @@ final class EnvironmentReport {
     lines.add("CUDA " + cuda());
     lines.add("CPU " + cpuModel() + "; features: " + cpuFeatures());
     lines.add("LibTorch CPU capability " + nativeCpuCapability());
+    lines.add("GELU " + GeluTanh.describe());
     return lines;
   }
 

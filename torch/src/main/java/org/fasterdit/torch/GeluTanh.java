@@ -28,6 +28,17 @@ public final class GeluTanh {
   /** Whether the fused pass is available in this JVM (see the class comment). */
   public static final boolean FUSED = vectorModulePresent() && GeluTanhKernel.wideEnough();
 
+  /** For environment reports: which GELU runs and why. */
+  public static String describe() {
+    if (!vectorModulePresent())
+      return "LibTorch's (the fused one needs the JVM flag --add-modules=jdk.incubator.vector)";
+    if (!FUSED)
+      return "LibTorch's (vectors here are " + GeluTanhKernel.lanes() + " fp32 lanes, under 8)";
+    return "fused, forward writes the derivative ("
+        + GeluTanhKernel.lanes()
+        + " fp32 lanes; on CPU threads with one ATen thread, such as the step workers)";
+  }
+
   /**
    * gelu(x, tanh form). {@code x} is consumed: pass a tensor nobody else reads (a linear layer's
    * fresh output); without grad its memory is reused for the result.

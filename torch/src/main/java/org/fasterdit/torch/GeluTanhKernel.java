@@ -35,7 +35,11 @@ final class GeluTanhKernel {
    * the better choice.
    */
   static boolean wideEnough() {
-    return F.length() >= 8 && S.length() == F.length();
+    return lanes() >= 8 && S.length() == F.length();
+  }
+
+  static int lanes() {
+    return F.length();
   }
 
   /**
