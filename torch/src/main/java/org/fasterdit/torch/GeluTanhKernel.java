@@ -1,7 +1,7 @@
 package org.fasterdit.torch;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -11,12 +11,19 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The vector loops behind {@link GeluTanh}: one pass that evaluates the tanh once and writes the
- * GELU and, when a backward will follow, its derivative. The arithmetic follows LibTorch's CPU
- * kernel's formulas (0.5 x (1 + tanh(k (x + 0.044715 x^3))), k = sqrt(2/pi)) with fused
- * multiply-adds where it has separate ones, and the tanh is the JDK's vectorised one, so results
- * differ from LibTorch's by an ulp or two (docs/libtorch-from-java.md, "GELU"). bf16 values are
- * widened to fp32 and rounded back to nearest-even, as c10::BFloat16 does. Loaded only when the
+ * The vector loops behind {@link GeluTanh}: one pass that writes the GELU and, when a backward will
+ * follow, its derivative.
+ *
+ * <p>Only exactly rounded operations are used (add, multiply, fused multiply-add, divide, integer
+ * bit operations), never the Vector API's {@code TANH} or {@code EXP}: those run the JDK's SVML
+ * routines once the loop is JIT-compiled but Java's {@code Math} functions before, which differ in
+ * the last bits, so a run's results would depend on when the compiler got to the loop, and a
+ * resumed run would no longer repeat the uninterrupted one bit for bit. With k = sqrt(2/pi) and u =
+ * k (x + 0.044715 x^3), LibTorch's 0.5 x (1 + tanh u) is computed as x s with s = 1 / (1 + e), e =
+ * exp(-2u) (the same function, without the cancellation of 1 + tanh u for negative x), and the
+ * derivative s + 2 x k (1 + 3 * 0.044715 x^2) s (1 - s), with 1 - s = e s. Results differ from
+ * LibTorch's by about an ulp in fp32 (docs/libtorch-from-java.md, "GELU"); bf16 values are widened
+ * to fp32 and rounded back to nearest even, as c10::BFloat16 does. Loaded only when the
  * jdk.incubator.vector module is present.
  */
 final class GeluTanhKernel {
@@ -30,10 +37,18 @@ final class GeluTanhKernel {
   private static final float K = (float) Math.sqrt(2 / Math.PI);
   private static final float KAPPA = 0.044715f;
 
-  /**
-   * Whether the loops run at least 8 lanes wide here (AVX2 and up); narrower, LibTorch's kernel is
-   * the better choice.
-   */
+  /** exp(-2u) is clamped here: beyond it s is 0 or 1 in fp32 anyway, and 2^k stays normal. */
+  private static final float EXP_LIMIT = 87f;
+
+  private static final float LOG2E = (float) (1 / Math.log(2));
+  // ln 2 in two parts: the high one has zeros in its low mantissa bits, so k * LN2_HI is exact
+  private static final float LN2_HI = 0.693145751953125f;
+  private static final float LN2_LO = (float) (Math.log(2) - 0.693145751953125);
+
+  /** 1.5 * 2^23: adding and subtracting it rounds a float of magnitude < 2^22 to an integer. */
+  private static final float ROUNDER = 12582912f;
+
+  /** Whether the loops run at least 8 lanes wide here (AVX2 and up). */
   static boolean wideEnough() {
     return lanes() >= 8 && S.length() == F.length();
   }
@@ -47,80 +62,125 @@ final class GeluTanhKernel {
    * be {@code x}.
    */
   static void f32(MemorySegment x, MemorySegment y, MemorySegment dydx, long n) {
-    long i = 0;
     long bound = n - n % F.length();
-    for (; i < bound; i += F.length()) {
-      FloatVector v = FloatVector.fromMemorySegment(F, x, i * 4, ORDER);
-      FloatVector t = tanhOfInner(v);
-      if (dydx != null) derivative(v, t).intoMemorySegment(dydx, i * 4, ORDER);
-      value(v, t).intoMemorySegment(y, i * 4, ORDER);
-    }
-    for (; i < n; i++) {
-      float v = x.getAtIndex(ValueLayout.JAVA_FLOAT, i);
-      float t = (float) Math.tanh(K * (v + KAPPA * (v * v * v)));
-      if (dydx != null) dydx.setAtIndex(ValueLayout.JAVA_FLOAT, i, derivative(v, t));
-      y.setAtIndex(ValueLayout.JAVA_FLOAT, i, 0.5f * v * (1f + t));
+    whole(x, y, dydx, bound);
+    if (bound == n) return;
+    // the tail through a zero-padded vector's worth of scratch: the same arithmetic as the rest
+    int rest = (int) (n - bound);
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment sx = arena.allocate(F.length() * 4L), sy = arena.allocate(F.length() * 4L);
+      MemorySegment sd = dydx == null ? null : arena.allocate(F.length() * 4L);
+      MemorySegment.copy(x, bound * 4, sx, 0, rest * 4L);
+      whole(sx, sy, sd, F.length());
+      MemorySegment.copy(sy, 0, y, bound * 4, rest * 4L);
+      if (dydx != null) MemorySegment.copy(sd, 0, dydx, bound * 4, rest * 4L);
     }
   }
 
-  /** As {@link #f32} over bf16 values (fp32 arithmetic, results rounded to bf16). */
+  /**
+   * As {@link #f32} over bf16 values: widened to fp32, computed as there, rounded back to nearest
+   * even as c10::BFloat16 does (NaNs stay NaN: their upper mantissa is set).
+   */
   static void bf16(MemorySegment x, MemorySegment y, MemorySegment dydx, long n) {
-    long i = 0;
     long bound = n - n % F.length();
-    for (; i < bound; i += F.length()) {
-      FloatVector v = loadBf16(x, i);
-      FloatVector t = tanhOfInner(v);
-      if (dydx != null) storeBf16(derivative(v, t), dydx, i);
-      storeBf16(value(v, t), y, i);
+    wholeBf16(x, y, dydx, bound);
+    if (bound == n) return;
+    int rest = (int) (n - bound);
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment sx = arena.allocate(F.length() * 2L), sy = arena.allocate(F.length() * 2L);
+      MemorySegment sd = dydx == null ? null : arena.allocate(F.length() * 2L);
+      MemorySegment.copy(x, bound * 2, sx, 0, rest * 2L);
+      wholeBf16(sx, sy, sd, F.length());
+      MemorySegment.copy(sy, 0, y, bound * 2, rest * 2L);
+      if (dydx != null) MemorySegment.copy(sd, 0, dydx, bound * 2, rest * 2L);
     }
-    for (; i < n; i++) {
-      float v = Float.intBitsToFloat(x.getAtIndex(ValueLayout.JAVA_SHORT, i) << 16);
-      float t = (float) Math.tanh(K * (v + KAPPA * (v * v * v)));
-      if (dydx != null) dydx.setAtIndex(ValueLayout.JAVA_SHORT, i, toBf16(derivative(v, t)));
-      y.setAtIndex(ValueLayout.JAVA_SHORT, i, toBf16(0.5f * v * (1f + t)));
+  }
+
+  /**
+   * The arithmetic, over {@code n} fp32 values, n a multiple of the vector length. Written out in
+   * one loop with no calls of our own: the Vector API is fast only when the JIT inlines every
+   * vector operation, and it stopped inlining helper methods here (node count and size limits),
+   * which boxed vectors and ran 3x slower.
+   */
+  private static void whole(MemorySegment x, MemorySegment y, MemorySegment dydx, long n) {
+    FloatVector one = FloatVector.broadcast(F, 1f);
+    for (long i = 0; i < n; i += F.length()) {
+      FloatVector v = FloatVector.fromMemorySegment(F, x, i * 4, ORDER);
+      FloatVector x2 = v.mul(v);
+      // a = -2u = -2 k (x + kappa x^3), clamped
+      FloatVector a =
+          x2.mul(v)
+              .fma(FloatVector.broadcast(F, KAPPA), v)
+              .mul(-2 * K)
+              .max(-EXP_LIMIT)
+              .min(EXP_LIMIT);
+      // e = exp(a): a = k ln2 + r, |r| <= ln2/2; exp(r) by Horner over 1/j!, j = 7 down to 0
+      FloatVector kf = a.mul(LOG2E).add(ROUNDER).sub(ROUNDER);
+      FloatVector r = kf.fma(FloatVector.broadcast(F, -LN2_HI), a).sub(kf.mul(LN2_LO));
+      FloatVector p = r.mul(1f / 5040).add(1f / 720);
+      p = p.fma(r, FloatVector.broadcast(F, 1f / 120));
+      p = p.fma(r, FloatVector.broadcast(F, 1f / 24));
+      p = p.fma(r, FloatVector.broadcast(F, 1f / 6));
+      p = p.fma(r, FloatVector.broadcast(F, 0.5f));
+      p = p.fma(r, one).fma(r, one);
+      IntVector k = (IntVector) kf.convertShape(VectorOperators.F2I, I, 0);
+      FloatVector e = p.mul(k.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+      FloatVector s = one.div(e.add(1f));
+      if (dydx != null) {
+        // s + 2 x k (1 + 3 kappa x^2) s (1 - s), with 1 - s = e s
+        FloatVector slope = x2.fma(FloatVector.broadcast(F, 3 * KAPPA), one);
+        v.mul(2 * K).mul(slope).fma(s.mul(e.mul(s)), s).intoMemorySegment(dydx, i * 4, ORDER);
+      }
+      v.mul(s).intoMemorySegment(y, i * 4, ORDER);
     }
   }
 
-  private static FloatVector tanhOfInner(FloatVector x) {
-    FloatVector cube = x.mul(x).mul(x);
-    return cube.fma(FloatVector.broadcast(F, KAPPA), x).mul(K).lanewise(VectorOperators.TANH);
-  }
-
-  private static FloatVector value(FloatVector x, FloatVector t) {
-    FloatVector half = x.mul(0.5f);
-    return t.fma(half, half);
-  }
-
-  /** 0.5 (1 + t) + 0.5 x (1 - t^2) k (1 + 3 kappa x^2), LibTorch's gelu_backward factor. */
-  private static FloatVector derivative(FloatVector x, FloatVector t) {
-    FloatVector left = t.fma(0.5f, 0.5f);
-    FloatVector inner = x.mul(x).fma(3 * KAPPA * K, K);
-    FloatVector halfSech2 = t.fma(t.neg(), FloatVector.broadcast(F, 1f)).mul(x.mul(0.5f));
-    return halfSech2.fma(inner, left);
-  }
-
-  private static float derivative(float x, float t) {
-    return 0.5f * (1f + t) + 0.5f * x * (1f - t * t) * (K * (1f + 3 * KAPPA * x * x));
-  }
-
-  private static FloatVector loadBf16(MemorySegment m, long i) {
-    ShortVector raw = ShortVector.fromMemorySegment(S, m, i * 2, ORDER);
-    IntVector wide = (IntVector) raw.convertShape(VectorOperators.S2I, I, 0);
-    return wide.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-  }
-
-  /** Round to nearest even on the upper 16 bits; NaNs stay NaN (their upper mantissa is set). */
-  private static void storeBf16(FloatVector v, MemorySegment m, long i) {
-    IntVector bits = v.reinterpretAsInts();
-    IntVector lsb = bits.lanewise(VectorOperators.LSHR, 16).and(1);
-    IntVector rounded = bits.add(lsb).add(0x7FFF).lanewise(VectorOperators.LSHR, 16);
-    ((ShortVector) rounded.convertShape(VectorOperators.I2S, S, 0))
-        .intoMemorySegment(m, i * 2, ORDER);
-  }
-
-  private static short toBf16(float f) {
-    if (Float.isNaN(f)) return (short) 0x7FC0;
-    int bits = Float.floatToRawIntBits(f);
-    return (short) ((bits + 0x7FFF + ((bits >>> 16) & 1)) >>> 16);
+  /**
+   * {@link #whole} over bf16 values: the same arithmetic, between a widening load and rounding
+   * stores (a copy, not a shared method: see {@link #whole}).
+   */
+  private static void wholeBf16(MemorySegment x, MemorySegment y, MemorySegment dydx, long n) {
+    FloatVector one = FloatVector.broadcast(F, 1f);
+    for (long i = 0; i < n; i += F.length()) {
+      FloatVector v =
+          ((IntVector)
+                  ShortVector.fromMemorySegment(S, x, i * 2, ORDER)
+                      .convertShape(VectorOperators.S2I, I, 0))
+              .lanewise(VectorOperators.LSHL, 16)
+              .reinterpretAsFloats();
+      FloatVector x2 = v.mul(v);
+      // a = -2u = -2 k (x + kappa x^3), clamped
+      FloatVector a =
+          x2.mul(v)
+              .fma(FloatVector.broadcast(F, KAPPA), v)
+              .mul(-2 * K)
+              .max(-EXP_LIMIT)
+              .min(EXP_LIMIT);
+      // e = exp(a): a = k ln2 + r, |r| <= ln2/2; exp(r) by Horner over 1/j!, j = 7 down to 0
+      FloatVector kf = a.mul(LOG2E).add(ROUNDER).sub(ROUNDER);
+      FloatVector r = kf.fma(FloatVector.broadcast(F, -LN2_HI), a).sub(kf.mul(LN2_LO));
+      FloatVector p = r.mul(1f / 5040).add(1f / 720);
+      p = p.fma(r, FloatVector.broadcast(F, 1f / 120));
+      p = p.fma(r, FloatVector.broadcast(F, 1f / 24));
+      p = p.fma(r, FloatVector.broadcast(F, 1f / 6));
+      p = p.fma(r, FloatVector.broadcast(F, 0.5f));
+      p = p.fma(r, one).fma(r, one);
+      IntVector k = (IntVector) kf.convertShape(VectorOperators.F2I, I, 0);
+      FloatVector e = p.mul(k.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+      FloatVector s = one.div(e.add(1f));
+      if (dydx != null) {
+        // s + 2 x k (1 + 3 kappa x^2) s (1 - s), with 1 - s = e s
+        FloatVector slope = x2.fma(FloatVector.broadcast(F, 3 * KAPPA), one);
+        IntVector d = v.mul(2 * K).mul(slope).fma(s.mul(e.mul(s)), s).reinterpretAsInts();
+        // round to nearest even on the upper 16 bits; NaNs stay NaN (their upper mantissa is set)
+        d = d.add(d.lanewise(VectorOperators.LSHR, 16).and(1)).add(0x7FFF);
+        ((ShortVector) d.lanewise(VectorOperators.LSHR, 16).convertShape(VectorOperators.I2S, S, 0))
+            .intoMemorySegment(dydx, i * 2, ORDER);
+      }
+      IntVector out = v.mul(s).reinterpretAsInts();
+      out = out.add(out.lanewise(VectorOperators.LSHR, 16).and(1)).add(0x7FFF);
+      ((ShortVector) out.lanewise(VectorOperators.LSHR, 16).convertShape(VectorOperators.I2S, S, 0))
+          .intoMemorySegment(y, i * 2, ORDER);
+    }
   }
 }

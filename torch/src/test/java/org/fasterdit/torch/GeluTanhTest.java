@@ -1,10 +1,14 @@
 package org.fasterdit.torch;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 import org.bytedeco.pytorch.BoolOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
@@ -13,6 +17,7 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The fused GELU against LibTorch's own gelu and gelu_backward (the reference's kernels). */
 class GeluTanhTest {
@@ -92,6 +97,38 @@ class GeluTanhTest {
           type + ": grad err " + maxAbs(grad, expectedGrad) + " (largest " + scale + ")");
       assertTrue(maxAbs(x, xValues) == 0, type + ": with grad the input is left as it was");
     }
+  }
+
+  /**
+   * The JIT-compiled loop and the Vector API's plain-Java fallback (which runs before the JIT gets
+   * to the loop, and in a JVM limited to C1) must give the same bits, or a resumed run would not
+   * repeat an uninterrupted one.
+   */
+  @Test
+  void compiledAndInterpretedGiveTheSameBits(@TempDir Path dir) throws Exception {
+    for (ScalarType type : new ScalarType[] {ScalarType.Float, ScalarType.BFloat16}) {
+      Tensor big = torch.randn(1024, 1536).to(type);
+      for (int i = 0; i < 30; i++) GeluTanh.applyConsuming(big.clone()); // warm: C2-compiled
+    }
+    byte[] here = GeluTanhBits.compute();
+    Path file = dir.resolve("bits");
+    Process child =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED",
+                "--add-modules=jdk.incubator.vector",
+                "-XX:TieredStopAtLevel=1", // C1 only: it does not compile the Vector API's
+                // intrinsics
+                "-cp",
+                System.getProperty("java.class.path"),
+                GeluTanhBits.class.getName(),
+                file.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("child.log").toFile())
+            .start();
+    assertTrue(child.waitFor(5, TimeUnit.MINUTES), "child JVM timed out");
+    assertEquals(0, child.exitValue(), Files.readString(dir.resolve("child.log")));
+    assertArrayEquals(here, Files.readAllBytes(file));
   }
 
   @Test

@@ -66,8 +66,32 @@ class PrecisionProbeTest {
     assertEquals(
         Precision.FP32,
         PrecisionProbe.decide(false, ZEN4, "w", new Injected(100, edge - 1)).chosen());
+    Injected slow = new Injected(100, 60);
+    PrecisionProbe.Result no = PrecisionProbe.decide(false, ZEN4, "w", slow);
+    assertEquals(Precision.FP32, no.chosen());
     assertEquals(
-        Precision.FP32, PrecisionProbe.decide(false, ZEN4, "w", new Injected(100, 60)).chosen());
+        List.of(Precision.FP32, Precision.BF16, Precision.BF16, Precision.FP32),
+        slow.asked,
+        "fp32 only after a second timing of both");
+    assertTrue(no.reason().contains("best of two timings"), no.reason());
+  }
+
+  @Test
+  void aSlowSpellDuringTheFirstBf16TimingDoesNotDecide() {
+    // the machine slowed down while bf16 was first timed (0.6x), then recovered
+    double[] bf16Rates = {110, 200};
+    List<Precision> asked = new ArrayList<>();
+    PrecisionProbe.Timing spell =
+        p -> {
+          asked.add(p);
+          return p == Precision.FP32
+              ? 100
+              : bf16Rates[(int) asked.stream().filter(q -> q == p).count() - 1];
+        };
+    PrecisionProbe.Result r = PrecisionProbe.decide(false, ZEN4, "w", spell);
+    assertEquals(Precision.BF16, r.chosen(), r.reason());
+    assertEquals(200, r.bf16Gflops());
+    assertEquals(100, r.fp32Gflops());
   }
 
   @Test
