@@ -62,19 +62,7 @@ final class GeluTanhKernel {
    * be {@code x}.
    */
   static void f32(MemorySegment x, MemorySegment y, MemorySegment dydx, long n) {
-    long bound = n - n % F.length();
-    whole(x, y, dydx, bound);
-    if (bound == n) return;
-    // the tail through a zero-padded vector's worth of scratch: the same arithmetic as the rest
-    int rest = (int) (n - bound);
-    try (Arena arena = Arena.ofConfined()) {
-      MemorySegment sx = arena.allocate(F.length() * 4L), sy = arena.allocate(F.length() * 4L);
-      MemorySegment sd = dydx == null ? null : arena.allocate(F.length() * 4L);
-      MemorySegment.copy(x, bound * 4, sx, 0, rest * 4L);
-      whole(sx, sy, sd, F.length());
-      MemorySegment.copy(sy, 0, y, bound * 4, rest * 4L);
-      if (dydx != null) MemorySegment.copy(sd, 0, dydx, bound * 4, rest * 4L);
-    }
+    withTail(GeluTanhKernel::whole, 4, x, y, dydx, n);
   }
 
   /**
@@ -82,17 +70,31 @@ final class GeluTanhKernel {
    * even as c10::BFloat16 does (NaNs stay NaN: their upper mantissa is set).
    */
   static void bf16(MemorySegment x, MemorySegment y, MemorySegment dydx, long n) {
+    withTail(GeluTanhKernel::wholeBf16, 2, x, y, dydx, n);
+  }
+
+  /** A loop over whole vectors: {@code n} is a multiple of the vector length. */
+  private interface WholeVectors {
+    void run(MemorySegment x, MemorySegment y, MemorySegment dydx, long n);
+  }
+
+  /**
+   * Runs {@code loop} over the whole vectors, then the tail through a zero-padded vector's worth of
+   * scratch: the same arithmetic as the rest.
+   */
+  private static void withTail(
+      WholeVectors loop, int bytes, MemorySegment x, MemorySegment y, MemorySegment dydx, long n) {
     long bound = n - n % F.length();
-    wholeBf16(x, y, dydx, bound);
+    loop.run(x, y, dydx, bound);
     if (bound == n) return;
-    int rest = (int) (n - bound);
+    long rest = (n - bound) * bytes, vector = (long) F.length() * bytes;
     try (Arena arena = Arena.ofConfined()) {
-      MemorySegment sx = arena.allocate(F.length() * 2L), sy = arena.allocate(F.length() * 2L);
-      MemorySegment sd = dydx == null ? null : arena.allocate(F.length() * 2L);
-      MemorySegment.copy(x, bound * 2, sx, 0, rest * 2L);
-      wholeBf16(sx, sy, sd, F.length());
-      MemorySegment.copy(sy, 0, y, bound * 2, rest * 2L);
-      if (dydx != null) MemorySegment.copy(sd, 0, dydx, bound * 2, rest * 2L);
+      MemorySegment sx = arena.allocate(vector), sy = arena.allocate(vector);
+      MemorySegment sd = dydx == null ? null : arena.allocate(vector);
+      MemorySegment.copy(x, bound * bytes, sx, 0, rest);
+      loop.run(sx, sy, sd, F.length());
+      MemorySegment.copy(sy, 0, y, bound * bytes, rest);
+      if (dydx != null) MemorySegment.copy(sd, 0, dydx, bound * bytes, rest);
     }
   }
 
@@ -100,7 +102,7 @@ final class GeluTanhKernel {
    * The arithmetic, over {@code n} fp32 values, n a multiple of the vector length. Written out in
    * one loop with no calls of our own: the Vector API is fast only when the JIT inlines every
    * vector operation, and it stopped inlining helper methods here (node count and size limits),
-   * which boxed vectors and ran 3x slower.
+   * which boxed vectors and ran 3x slower (docs/libtorch-from-java.md, "GELU").
    */
   private static void whole(MemorySegment x, MemorySegment y, MemorySegment dydx, long n) {
     FloatVector one = FloatVector.broadcast(F, 1f);
