@@ -7,11 +7,11 @@ import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
- * GELU with the tanh approximation (DiT's MLP activation) whose backward does not evaluate the tanh
- * again. LibTorch's CPU backward recomputes it from the saved input, so the tanh ran twice per
- * step: 6.6% of a bf16 DiT-S/2 step's CPU time went to GELU (benchmarks/RESULTS.md). Here one
- * vector pass writes the activation and its derivative dy/dx; autograd then only multiplies the
- * incoming gradient by the saved derivative: the output is recorded as {@code x * dydx}
+ * GELU with the tanh approximation (DiT's MLP activation) whose backward is one multiply.
+ * LibTorch's CPU backward evaluates the tanh again from the saved input, so it ran twice per step:
+ * 6.6% of a bf16 DiT-S/2 step's CPU time went to GELU (benchmarks/RESULTS.md). Here one vector pass
+ * (GeluTanhKernel) writes the activation and its derivative dy/dx; autograd then only multiplies
+ * the incoming gradient by the saved derivative: the output is recorded as {@code x * dydx}
  * (MulBackward0 saves {@code dydx} alone, since it does not require grad), and the pass then
  * overwrites that product's memory with the activation. Without grad it writes the activation over
  * {@code x} itself.
@@ -41,7 +41,8 @@ public final class GeluTanh {
 
   /**
    * gelu(x, tanh form). {@code x} is consumed: pass a tensor nobody else reads (a linear layer's
-   * fresh output); without grad its memory is reused for the result.
+   * fresh output); without grad its memory is reused for the result. The derivative's tensor lives
+   * in the calling thread's native scope and in the graph's MulBackward0.
    */
   public static Tensor applyConsuming(Tensor x) {
     if (!usable(x)) return torch.gelu(x, "tanh");
@@ -55,7 +56,6 @@ public final class GeluTanh {
     Tensor dydx = torch.zeros_like(x);
     Tensor y = x.mul(dydx);
     kernel(bf16, in, segment(y, n, bf16), segment(dydx, n, bf16), n);
-    dydx.close(); // MulBackward0 holds its own reference
     return y;
   }
 
