@@ -29,6 +29,7 @@ if ! /usr/bin/python3 -c 'import torch' 2>/dev/null; then
 fi
 MALLOC=$(env -u GLIBC_TUNABLES bash -c 'source ci/runtime-env.sh && echo "$GLIBC_TUNABLES"') # the launcher's value
 field() { sed -n "s/.*\\b$1=\\([0-9.]*\\).*/\\1/p" <<< "$2"; }
+source benchmarks/show-and-keep-last.sh
 echo "cpu: $(lscpu | sed -n 's/^Model name: *//p'); flags: $(grep -o -w -E 'avx512_bf16|amx_bf16' /proc/cpuinfo | sort -u | tr '\n' ' ')"
 ratios=()
 for round in $(seq 1 "$ROUNDS"); do
@@ -44,7 +45,7 @@ for round in $(seq 1 "$ROUNDS"); do
       echo "== round $round: reference PyTorch $(/usr/bin/python3 -c 'import torch; print(torch.__version__)') ($MODEL, ${CH}x${SIZE}x${SIZE}, batch $BATCH, $prec, threads: $setting), load $(cut -d' ' -f1-3 /proc/loadavg)"
       line=$(env -u GLIBC_TUNABLES "${envs[@]}" /usr/bin/python3 benchmarks/reference/train_step_reference.py --model "$MODEL" \
         --input-size "$SIZE" --channels "$CH" --batch "$BATCH" --steps "$STEPS" --warmup "$WARMUP" --threads "$threads" \
-        --precision "$prec" | tee /dev/stderr | tail -1)
+        --precision "$prec" | show_and_keep_last)
       med=$(field img_per_s_median "$line"); mean=$(field img_per_s_mean "$line")
       if python3 -c "import sys; sys.exit(0 if float('$med') > float('$best_med') else 1)"; then
         best_med=$med; best_mean=$mean; best_name="$prec/$setting"
@@ -53,7 +54,7 @@ for round in $(seq 1 "$ROUNDS"); do
   done
   echo "== round $round: fasterdit (precision $PREC), load $(cut -d' ' -f1-3 /proc/loadavg)"
   ours=$(./fasterdit bench --model "$MODEL" --input-size "$SIZE" --channels "$CH" --batch "$BATCH" --steps "$STEPS" \
-    --warmup "$WARMUP" --precision "$PREC" | tee /dev/stderr | tail -1)
+    --warmup "$WARMUP" --precision "$PREC" | show_and_keep_last)
   o_med=$(field img_per_s "$ours"); o_mean=$(field img_per_s_mean "$ours")
   line=$(python3 -c "
 rm, rn, om, on = float('$best_med'), float('$best_mean'), float('$o_med'), float('$o_mean')

@@ -27,6 +27,7 @@ if ! /usr/bin/python3 -c 'import torch' 2>/dev/null; then
 fi
 echo "CPU: $(lscpu | sed -n 's/^Model name: *//p') ($(nproc) cores; flags:$(grep -o -w 'avx512f\|avx512_bf16\|amx_bf16' /proc/cpuinfo | sort -u | tr '\n' ' '))"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+source benchmarks/show-and-keep-last.sh
 RESULTS=$(mktemp)
 trap 'rm -f "$RESULTS"' EXIT
 reference() {
@@ -36,14 +37,14 @@ reference() {
   [[ $prec == fp32-channels-last ]] && layout=(--channels-last)
   line=$(OPENBLAS_NUM_THREADS=1 /usr/bin/python3 benchmarks/reference/vae_bench_reference.py --image-size "$SIZE" \
     --batch "$BATCH" --steps "$STEPS" --warmup "$WARMUP" --width "$WIDTH" --precision "${prec%-channels-last}" \
-    --threads "$THREADS" "${layout[@]}" | tee /dev/stderr | tail -1)
+    --threads "$THREADS" "${layout[@]}" | show_and_keep_last)
   echo "reference $prec $line" >> "$RESULTS"
 }
 ours() {
   local prec=$1 line
   [[ $prec == fp32-channels-last ]] && return 0 # ours is channels-last inside in every precision
   line=$(OPENBLAS_NUM_THREADS=1 FASTERDIT_TORCH_THREADS=$THREADS ./fasterdit vae bench --image-size "$SIZE" \
-    --batch "$BATCH" --steps "$STEPS" --warmup "$WARMUP" --width "$WIDTH" --precision "$prec" | tee /dev/stderr | tail -1)
+    --batch "$BATCH" --steps "$STEPS" --warmup "$WARMUP" --width "$WIDTH" --precision "$prec" | show_and_keep_last)
   echo "fasterdit $prec $line" >> "$RESULTS"
 }
 for round in $(seq 1 "$ROUNDS"); do
