@@ -26,7 +26,7 @@ class C10dLifetimeTest {
         List.of(
             Path.of(System.getProperty("java.home"), "bin", "java").toString(),
             "--enable-native-access=ALL-UNNAMED",
-      "--add-modules=jdk.incubator.vector",
+            "--add-modules=jdk.incubator.vector",
             "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0",
             "-XX:ErrorFile=" + dir.resolve("hs_err_%p.log"),
             "-cp",
