@@ -28,21 +28,26 @@ final class GeluTanhBits {
         append(out, GeluTanh.applyConsuming(x.clone()));
         Tensor leaf = x.clone().requires_grad_(true);
         Tensor y = GeluTanh.applyConsuming(leaf);
-        TensorVector g =
-            torch.grad(
-                new TensorVector(y),
-                new TensorVector(leaf),
-                new TensorVector(upstream),
-                new BoolOptional(false),
-                false,
-                false);
         append(out, y);
-        append(out, g.get(0));
+        append(out, inputGradient(y, leaf, upstream));
       }
       return out.toByteArray();
     } finally {
       torch.set_num_threads(before);
     }
+  }
+
+  /** d(sum(y * upstream))/d(leaf), one backward that frees its graph. */
+  static Tensor inputGradient(Tensor y, Tensor leaf, Tensor upstream) {
+    return torch
+        .grad(
+            new TensorVector(y),
+            new TensorVector(leaf),
+            new TensorVector(upstream),
+            new BoolOptional(false),
+            false,
+            false)
+        .get(0);
   }
 
   private static void append(ByteArrayOutputStream out, Tensor t) {
