@@ -13,6 +13,7 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 import org.fasterdit.diffusion.LossTerms;
+import org.fasterdit.torch.GeluTanh;
 import org.fasterdit.torch.NativeScope;
 import org.fasterdit.torch.NoGrad;
 import org.fasterdit.torch.Scalars;
@@ -50,6 +51,7 @@ final class ParallelMicroBatch implements AutoCloseable {
       throw new IllegalArgumentException(
           "parallel micro-batches need >= 2 workers, got " + workers);
     this.workers = workers;
+    GeluTanh.warmUp(); // the workers run the fused GELU: compile it before the first step
     this.pool =
         Executors.newFixedThreadPool(
             workers,

@@ -1,7 +1,10 @@
 package org.fasterdit.torch;
 
+import com.sun.management.ThreadMXBean;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.management.ManagementFactory;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -71,6 +74,44 @@ final class GeluTanhKernel {
    */
   static void bf16(MemorySegment x, MemorySegment y, MemorySegment dydx, long n) {
     withTail(GeluTanhKernel::wholeBf16, 2, x, y, dydx, n);
+  }
+
+  /**
+   * Calls both loops, with and without the derivative, on a small scratch buffer until a call of
+   * each allocates nothing on the heap (the JIT has compiled it and removed the boxed vectors), or
+   * until {@code deadlineNanos} (System.nanoTime). Returns whether both got there.
+   */
+  static boolean warmUp(long deadlineNanos) {
+    ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
+    long id = Thread.currentThread().threadId();
+    int n = 64 * F.length();
+    try (Arena arena = Arena.ofConfined()) {
+      // segments of the kind GeluTanh passes (a raw address, global scope): the compiled loops
+      // are specialised to the segment class they saw, and another kind would recompile them
+      MemorySegment x = unscoped(arena.allocate(4L * n)), y = unscoped(arena.allocate(4L * n));
+      MemorySegment d = unscoped(arena.allocate(4L * n));
+      for (int i = 0; i < n; i++) x.setAtIndex(ValueLayout.JAVA_FLOAT, i, (i % 97 - 48) / 8f);
+      boolean f32Done = false, bf16Done = false;
+      while (!(f32Done && bf16Done) && System.nanoTime() < deadlineNanos) {
+        if (!f32Done) {
+          long before = threads.getThreadAllocatedBytes(id);
+          f32(x, y, d, n);
+          f32(x, y, null, n);
+          f32Done = threads.getThreadAllocatedBytes(id) - before < 64;
+        }
+        if (!bf16Done) {
+          long before = threads.getThreadAllocatedBytes(id);
+          bf16(x, y, d, n); // the fp32 bits read as bf16 pairs: any values will do
+          bf16(x, y, null, n);
+          bf16Done = threads.getThreadAllocatedBytes(id) - before < 64;
+        }
+      }
+      return f32Done && bf16Done;
+    }
+  }
+
+  private static MemorySegment unscoped(MemorySegment s) {
+    return MemorySegment.ofAddress(s.address()).reinterpret(s.byteSize());
   }
 
   /** A loop over whole vectors: {@code n} is a multiple of the vector length. */
