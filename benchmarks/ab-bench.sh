@@ -3,7 +3,7 @@
 # command on each, alternating A B A B ... so slow spells of a shared machine hit both sides alike.
 #   benchmarks/ab-bench.sh REV_A REV_B [--rounds 3] -- [bench options, e.g. --model DiT-S/2 --steps 6 --warmup 2]
 # Per run it prints the median step, the process CPU time per step (all threads; less sensitive to other jobs
-# than wall time) and the load average; at the end the median of each side and the ratios B/A.
+# than wall time), the peak RSS and the load average; at the end the median of each side and the ratios B/A.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [[ $# -ge 2 ]] || { echo "usage: $0 REV_A REV_B [--rounds N] -- [bench options]" >&2; exit 2; }
@@ -27,7 +27,8 @@ for r in $(seq 1 "$ROUNDS"); do
     out=$("$work/$s/fasterdit" bench "$@" 2>/dev/null)
     m=$(sed -n 's/^median step \([0-9.]*\) ms.*/\1/p' <<< "$out")
     c=$(sed -n 's/.*process CPU \([0-9.]*\) ms per step.*/\1/p' <<< "$out")
-    echo "round $r $s: median_step_ms=$m cpu_ms_per_step=$c load_before=\"$load\" $(grep '^precision:' <<< "$out" | cut -c1-40)"
+    rss=$(sed -n 's/.*peak_rss_mb=\([0-9]*\).*/\1/p' <<< "$out")
+    echo "round $r $s: median_step_ms=$m cpu_ms_per_step=$c peak_rss_mb=$rss load_before=\"$load\" $(grep '^precision:' <<< "$out" | cut -c1-40)"
     med[$s]+="$m "; cpu[$s]+="$c "
   done
 done
