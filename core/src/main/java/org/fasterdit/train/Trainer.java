@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 import org.fasterdit.data.BatchLoader;
 import org.fasterdit.data.DataStats;
@@ -55,6 +56,7 @@ public final class Trainer implements AutoCloseable {
   private final LossScaler scaler;
   private final PrecisionProbe.Result precision;
   private final List<Tensor> trainable = new ArrayList<>();
+  private final TensorVector trainableVector;
   private BatchLoader loader;
   private long step;
   private long dataPosition; // epoch-order position where the next step's global batch begins
@@ -150,6 +152,7 @@ public final class Trainer implements AutoCloseable {
               if (model.params().isTrainable(k)) named.put(k, t);
             });
     trainable.addAll(named.values());
+    trainableVector = new TensorVector(trainable.toArray(new Tensor[0]));
     sync.broadcastParameters(new ArrayList<>(model.stateDict().values()));
     this.ema = new Ema(model, cfg.optim().emaDecay(), cfg.optim().emaWarmup());
     this.opt =
@@ -192,11 +195,6 @@ public final class Trainer implements AutoCloseable {
               cfg.data().prefetch());
     }
     return loader;
-  }
-
-  /** The passes over parameters between steps: on the step workers where there are some. */
-  private ParameterPasses passes() {
-    return parallel == null ? ParameterPasses.SERIAL : parallel::acrossParameters;
   }
 
   /** One optimizer step on the next batch. */
@@ -271,10 +269,9 @@ public final class Trainer implements AutoCloseable {
           if (p.grad().defined()) p.grad().mul_(Scalars.of(1.0 / scaler.scale()));
       }
       double norm =
-          GradientClip.clip(
-              trainable,
-              cfg.optim().gradClip() > 0 ? cfg.optim().gradClip() : Double.MAX_VALUE,
-              passes());
+          torch.clip_grad_norm_(
+              trainableVector,
+              cfg.optim().gradClip() > 0 ? cfg.optim().gradClip() : Double.MAX_VALUE);
       phases.end(StepPhases.Phase.CLIP);
       boolean finite = Double.isFinite(loss) && Double.isFinite(norm);
       if (!scaler.update(finite)) {
@@ -303,10 +300,9 @@ public final class Trainer implements AutoCloseable {
             finite ? "fp16 overflow" : "non-finite loss or gradient");
       }
       badInARow = 0;
-      opt.step(passes());
+      opt.step();
       phases.end(StepPhases.Phase.OPTIMIZER);
-      // the EMA is updated exactly when the optimizer steps
-      ema.update(opt.stepCount() - 1, passes());
+      ema.update(opt.stepCount() - 1); // the EMA is updated exactly when the optimizer steps
       phases.end(StepPhases.Phase.EMA);
       step++;
       dataPosition += cfg.optim().batch();
