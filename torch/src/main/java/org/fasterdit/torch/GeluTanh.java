@@ -64,17 +64,19 @@ public final class GeluTanh {
    * the garbage and returns the heap. Why: before compilation every vector operation allocates a
    * boxed vector, ~50 MB per call at a step worker's sizes, and the heap grown for that garbage
    * stayed committed for the whole run (peak RSS of a bf16 DiT-S/2 bench 1.65 -> 2.1 GB,
-   * benchmarks/RESULTS.md). Call before the first training step; later calls return at once.
-   * Returns whether the loops were seen compiled (no allocation per call) before the time limit.
+   * benchmarks/RESULTS.md). Call before the first training step; later calls return at once, also
+   * after a warm-up that ran out of time. Returns whether the loops were seen compiled (no
+   * allocation per call) before the time limit.
    */
   public static synchronized boolean warmUp() {
-    if (!FUSED || warmedUp) return warmedUp;
+    if (!FUSED || warmUpTried) return warmedUp;
+    warmUpTried = true;
     warmedUp = GeluTanhKernel.warmUp(System.nanoTime() + WARM_UP_LIMIT_NS);
     System.gc(); // a full collection shrinks the heap back to what is live
     return warmedUp;
   }
 
-  private static boolean warmedUp;
+  private static boolean warmUpTried, warmedUp;
 
   /**
    * The warm-up gives up after this long: it took under a second here, and a JVM without C2

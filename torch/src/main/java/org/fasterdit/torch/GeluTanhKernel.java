@@ -82,8 +82,6 @@ final class GeluTanhKernel {
    * until {@code deadlineNanos} (System.nanoTime). Returns whether both got there.
    */
   static boolean warmUp(long deadlineNanos) {
-    ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
-    long id = Thread.currentThread().threadId();
     int n = 64 * F.length();
     try (Arena arena = Arena.ofConfined()) {
       // segments of the kind GeluTanh passes (a raw address, global scope): the compiled loops
@@ -93,21 +91,32 @@ final class GeluTanhKernel {
       for (int i = 0; i < n; i++) x.setAtIndex(ValueLayout.JAVA_FLOAT, i, (i % 97 - 48) / 8f);
       boolean f32Done = false, bf16Done = false;
       while (!(f32Done && bf16Done) && System.nanoTime() < deadlineNanos) {
-        if (!f32Done) {
-          long before = threads.getThreadAllocatedBytes(id);
-          f32(x, y, d, n);
-          f32(x, y, null, n);
-          f32Done = threads.getThreadAllocatedBytes(id) - before < 64;
-        }
-        if (!bf16Done) {
-          long before = threads.getThreadAllocatedBytes(id);
-          bf16(x, y, d, n); // the fp32 bits read as bf16 pairs: any values will do
-          bf16(x, y, null, n);
-          bf16Done = threads.getThreadAllocatedBytes(id) - before < 64;
-        }
+        if (!f32Done)
+          f32Done =
+              allocatesNothing(
+                  () -> {
+                    f32(x, y, d, n);
+                    f32(x, y, null, n);
+                  });
+        if (!bf16Done)
+          bf16Done = // the fp32 bits read as bf16 pairs: any values will do
+              allocatesNothing(
+                  () -> {
+                    bf16(x, y, d, n);
+                    bf16(x, y, null, n);
+                  });
       }
       return f32Done && bf16Done;
     }
+  }
+
+  /** Whether {@code calls} allocated (next to) nothing on this thread's heap. */
+  private static boolean allocatesNothing(Runnable calls) {
+    ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
+    long id = Thread.currentThread().threadId();
+    long before = threads.getThreadAllocatedBytes(id);
+    calls.run();
+    return threads.getThreadAllocatedBytes(id) - before < 64;
   }
 
   private static MemorySegment unscoped(MemorySegment s) {

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.sun.management.ThreadMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -127,8 +129,7 @@ class GeluTanhTest {
   @Test
   void afterTheWarmUpACallMakesNoVectorGarbage() {
     assertTrue(GeluTanh.warmUp(), "the loops compiled within the warm-up's time limit");
-    com.sun.management.ThreadMXBean threads =
-        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
     long id = Thread.currentThread().threadId();
     for (ScalarType type : new ScalarType[] {ScalarType.Float, ScalarType.BFloat16}) {
       Tensor x = torch.randn(1024, 1536).to(type).requires_grad_(true).mul(Scalars.of(1.0));
