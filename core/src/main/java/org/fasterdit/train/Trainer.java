@@ -42,6 +42,12 @@ import org.fasterdit.torch.TorchException;
  * data position), so {@link #save} then {@link #resume} continues exactly.
  */
 public final class Trainer implements AutoCloseable {
+  /**
+   * The limit handed to clip_grad_norm_ when clipping is off: it still returns the norm the NaN
+   * guard and the log need, and its coefficient limit/(norm+1e-6) clamps to exactly 1. It must stay
+   * finite in fp32: LibTorch converts the limit to float and rejects Double.MAX_VALUE.
+   */
+  private static final double NO_CLIP = 1e30;
 
   private final TrainConfig cfg;
   private final DiT model;
@@ -270,8 +276,7 @@ public final class Trainer implements AutoCloseable {
       }
       double norm =
           torch.clip_grad_norm_(
-              trainableVector,
-              cfg.optim().gradClip() > 0 ? cfg.optim().gradClip() : Double.MAX_VALUE);
+              trainableVector, cfg.optim().gradClip() > 0 ? cfg.optim().gradClip() : NO_CLIP);
       phases.end(StepPhases.Phase.CLIP);
       boolean finite = Double.isFinite(loss) && Double.isFinite(norm);
       if (!scaler.update(finite)) {
