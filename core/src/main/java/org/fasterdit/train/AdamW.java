@@ -79,25 +79,33 @@ public final class AdamW {
    * skipped.
    */
   public void step() {
+    step(ParameterPasses.SERIAL);
+  }
+
+  /** {@link #step()} with the parameters' updates run by {@code passes}. */
+  public void step(ParameterPasses passes) {
     step++;
     try (var g = NoGrad.on();
         var scope = NativeScope.open()) {
-      List<Tensor> ps = new ArrayList<>(),
-          gs = new ArrayList<>(),
-          ms = new ArrayList<>(),
-          vs = new ArrayList<>();
-      for (int i = 0; i < params.size(); i++) {
-        Tensor grad = params.get(i).grad();
-        if (grad == null || grad.isNull() || !grad.defined()) continue;
-        ps.add(params.get(i));
-        gs.add(grad);
-        ms.add(expAvg.get(i));
-        vs.add(expAvgSq.get(i));
-      }
-      if (ps.isEmpty()) return;
       stepTensor.fill_(Scalars.of((double) step));
-      FusedAdamW.step(ps, gs, ms, vs, stepTensor, lr, beta1, beta2, weightDecay, eps);
+      passes.run(params, this::update);
     }
+  }
+
+  /** The fused update of parameters [from, to) that have a gradient. */
+  private void update(int from, int to) {
+    List<Tensor> ps = new ArrayList<>(), gs = new ArrayList<>();
+    List<Tensor> ms = new ArrayList<>(), vs = new ArrayList<>();
+    for (int i = from; i < to; i++) {
+      Tensor grad = params.get(i).grad();
+      if (grad == null || grad.isNull() || !grad.defined()) continue;
+      ps.add(params.get(i));
+      gs.add(grad);
+      ms.add(expAvg.get(i));
+      vs.add(expAvgSq.get(i));
+    }
+    if (!ps.isEmpty())
+      FusedAdamW.step(ps, gs, ms, vs, stepTensor, lr, beta1, beta2, weightDecay, eps);
   }
 
   /**

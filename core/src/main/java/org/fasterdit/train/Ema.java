@@ -52,11 +52,20 @@ public final class Ema {
 
   /** One update; {@code earlierUpdates} is how many updates this EMA has had before this one. */
   public void update(long earlierUpdates) {
+    update(earlierUpdates, ParameterPasses.SERIAL);
+  }
+
+  /** {@link #update(long)} with the parameters' updates run by {@code passes}. */
+  public void update(long earlierUpdates, ParameterPasses passes) {
     double d = decayAt(decay, warmup, earlierUpdates);
     try (var g = NoGrad.on();
         var s = NativeScope.open()) {
-      var w = Scalars.of(1 - d);
-      for (int i = 0; i < src.size(); i++) dst.get(i).lerp_(src.get(i), w);
+      passes.run(
+          dst,
+          (from, to) -> {
+            var w = Scalars.of(1 - d);
+            for (int i = from; i < to; i++) dst.get(i).lerp_(src.get(i), w);
+          });
     }
   }
 

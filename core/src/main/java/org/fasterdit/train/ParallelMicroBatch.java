@@ -92,53 +92,17 @@ final class ParallelMicroBatch implements AutoCloseable {
       futures.add(pool.submit(() -> slice(params, sliceFrom, n, weight, gradScale, loss)));
       start += n;
     }
-    List<SliceGrads> done = new ArrayList<>();
-    Throwable failure = null;
-    boolean interrupted = false;
-    // wait for every worker, even after one failed: none may still be running GEMMs when BLAS
-    // threads are restored
-    for (Future<SliceGrads> f : futures) {
-      while (true) {
-        try {
-          done.add(f.get());
-          break;
-        } catch (InterruptedException e) {
-          interrupted = true; // finish waiting, then report it
-        } catch (ExecutionException e) {
-          if (failure == null) failure = e.getCause();
-          break;
-        }
-      }
-    }
+    // every worker is waited for, even after one failed: none may still be running GEMMs when
+    // BLAS threads are restored
+    Finished<SliceGrads> finished = awaitAll(futures);
     Threads.setBlasThreads(blasBefore);
-    if (interrupted) Thread.currentThread().interrupt();
-    if (failure != null) {
+    List<SliceGrads> done = finished.results();
+    if (finished.failure() != null) {
       release(done);
-      if (failure instanceof RuntimeException re) throw re;
-      if (failure instanceof Error err) throw err;
-      throw new IllegalStateException("a step worker failed: " + failure, failure);
+      throw rethrown(finished.failure());
     }
-    try (var ng = NoGrad.on()) {
-      for (int i = 0; i < params.size(); i++) {
-        Tensor sum = null;
-        int terms = 0;
-        for (SliceGrads s : done) {
-          Tensor g = s.grads.get(i);
-          if (g == null) continue;
-          // slice order: the same sum on every run; out of place, since autograd may return
-          // expanded (stride-0) views
-          sum = sum == null ? g : sum.add(g);
-          terms++;
-        }
-        if (sum == null) continue;
-        if (terms == 1)
-          sum =
-              sum.clone(); // a lone gradient may be such a view: the .grad slot gets its own memory
-        Tensor p = params.get(i);
-        Tensor existing = p.grad();
-        if (existing.defined()) existing.add_(sum);
-        else p.mutable_grad().put(sum); // the gradient slot keeps its own reference
-      }
+    try {
+      acrossParameters(params, (lo, hi) -> sumGradients(params, done, lo, hi));
     } finally {
       release(done);
     }
@@ -149,6 +113,100 @@ final class ParallelMicroBatch implements AutoCloseable {
       s.parts.forEach((k, v) -> parts.merge(k, v, Double::sum));
     }
     return new Result(total, parts);
+  }
+
+  /**
+   * Adds the workers' gradients of parameters [lo, hi) in slice order (the same sum on every run)
+   * into their {@code .grad}.
+   */
+  private static void sumGradients(List<Tensor> params, List<SliceGrads> done, int lo, int hi) {
+    for (int i = lo; i < hi; i++) {
+      Tensor sum = null;
+      int terms = 0;
+      for (SliceGrads s : done) {
+        Tensor g = s.grads.get(i);
+        if (g == null) continue;
+        // out of place, since autograd may return expanded (stride-0) views
+        sum = sum == null ? g : sum.add(g);
+        terms++;
+      }
+      if (sum == null) continue;
+      if (terms == 1)
+        sum = sum.clone(); // a lone gradient may be such a view: the .grad slot gets its own memory
+      Tensor p = params.get(i);
+      Tensor existing = p.grad();
+      if (existing.defined()) existing.add_(sum);
+      else p.mutable_grad().put(sum); // the gradient slot keeps its own reference
+    }
+  }
+
+  /**
+   * {@link ParameterPasses} on the workers: each runs {@code pass} over its own contiguous range of
+   * {@code params}, of about equal element counts, at the same time. Why: between two steps (after
+   * the workers' forward and backward), the per-parameter passes (gradient sum, norms, AdamW, EMA)
+   * ran on one core while the others idled: ~12% of a bf16 DiT-S/2 step on an Intel Xeon with AMX,
+   * where splitting them made the step 8% faster; ~5% on an AMD EPYC, where it changed nothing
+   * measurable (benchmarks/RESULTS.md, session 12).
+   */
+  void acrossParameters(List<Tensor> params, ParameterPasses.Range pass) {
+    int n = params.size();
+    long[] ends = new long[n + 1]; // ends[i + 1]: elements in parameters [0, i]
+    for (int i = 0; i < n; i++) ends[i + 1] = ends[i] + params.get(i).numel();
+    List<Future<Void>> futures = new ArrayList<>();
+    int from = 0;
+    for (int w = 0; w < workers && from < n; w++) {
+      long target = ends[n] * (w + 1) / workers;
+      int to = from + 1; // at least one parameter per range
+      while (to < n && ends[to + 1] <= target) to++;
+      if (w == workers - 1) to = n;
+      int lo = from, hi = to;
+      futures.add(
+          pool.submit(
+              () -> {
+                try (var ng = NoGrad.on();
+                    var scope = NativeScope.open()) {
+                  pass.run(lo, hi);
+                }
+                return null;
+              }));
+      from = to;
+    }
+    Finished<Void> finished = awaitAll(futures);
+    if (finished.failure() != null) throw rethrown(finished.failure());
+  }
+
+  private record Finished<T>(List<T> results, Throwable failure) {}
+
+  /**
+   * Waits for every task, even after one failed (none may still be running when the caller goes
+   * on); the results of those that succeeded, and the first failure. An interrupt is kept for the
+   * caller to see once all are done.
+   */
+  private static <T> Finished<T> awaitAll(List<Future<T>> futures) {
+    List<T> results = new ArrayList<>();
+    Throwable failure = null;
+    boolean interrupted = false;
+    for (Future<T> f : futures) {
+      while (true) {
+        try {
+          results.add(f.get());
+          break;
+        } catch (InterruptedException e) {
+          interrupted = true; // finish waiting, then report it
+        } catch (ExecutionException e) {
+          if (failure == null) failure = e.getCause();
+          break;
+        }
+      }
+    }
+    if (interrupted) Thread.currentThread().interrupt();
+    return new Finished<>(results, failure);
+  }
+
+  private static RuntimeException rethrown(Throwable failure) {
+    if (failure instanceof RuntimeException re) return re;
+    if (failure instanceof Error err) throw err;
+    return new IllegalStateException("a step worker failed: " + failure, failure);
   }
 
   private record SliceGrads(List<Tensor> grads, double total, Map<String, Double> parts) {}

@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 import org.fasterdit.data.BatchLoader;
 import org.fasterdit.data.DataStats;
@@ -43,9 +42,9 @@ import org.fasterdit.torch.TorchException;
  */
 public final class Trainer implements AutoCloseable {
   /**
-   * The limit handed to clip_grad_norm_ when clipping is off: it still returns the norm the NaN
-   * guard and the log need, and its coefficient limit/(norm+1e-6) clamps to exactly 1. It must stay
-   * finite in fp32: LibTorch converts the limit to float and rejects Double.MAX_VALUE.
+   * The clip limit when clipping is off: the norm the NaN guard and the log need is still computed,
+   * and the coefficient limit/(norm+1e-6) clamps to exactly 1. Finite in fp32, because on a GPU the
+   * limit goes to LibTorch's clip_grad_norm_, which rejects Double.MAX_VALUE.
    */
   private static final double NO_CLIP = 1e30;
 
@@ -62,7 +61,6 @@ public final class Trainer implements AutoCloseable {
   private final LossScaler scaler;
   private final PrecisionProbe.Result precision;
   private final List<Tensor> trainable = new ArrayList<>();
-  private final TensorVector trainableVector;
   private BatchLoader loader;
   private long step;
   private long dataPosition; // epoch-order position where the next step's global batch begins
@@ -158,7 +156,6 @@ public final class Trainer implements AutoCloseable {
               if (model.params().isTrainable(k)) named.put(k, t);
             });
     trainable.addAll(named.values());
-    trainableVector = new TensorVector(trainable.toArray(new Tensor[0]));
     sync.broadcastParameters(new ArrayList<>(model.stateDict().values()));
     this.ema = new Ema(model, cfg.optim().emaDecay(), cfg.optim().emaWarmup());
     this.opt =
@@ -201,6 +198,11 @@ public final class Trainer implements AutoCloseable {
               cfg.data().prefetch());
     }
     return loader;
+  }
+
+  /** The passes over parameters between steps: on the step workers where there are some. */
+  private ParameterPasses passes() {
+    return parallel == null ? ParameterPasses.SERIAL : parallel::acrossParameters;
   }
 
   /** One optimizer step on the next batch. */
@@ -275,8 +277,8 @@ public final class Trainer implements AutoCloseable {
           if (p.grad().defined()) p.grad().mul_(Scalars.of(1.0 / scaler.scale()));
       }
       double norm =
-          torch.clip_grad_norm_(
-              trainableVector, cfg.optim().gradClip() > 0 ? cfg.optim().gradClip() : NO_CLIP);
+          GradientClip.clip(
+              trainable, cfg.optim().gradClip() > 0 ? cfg.optim().gradClip() : NO_CLIP, passes());
       phases.end(StepPhases.Phase.CLIP);
       boolean finite = Double.isFinite(loss) && Double.isFinite(norm);
       if (!scaler.update(finite)) {
@@ -305,9 +307,10 @@ public final class Trainer implements AutoCloseable {
             finite ? "fp16 overflow" : "non-finite loss or gradient");
       }
       badInARow = 0;
-      opt.step();
+      opt.step(passes());
       phases.end(StepPhases.Phase.OPTIMIZER);
-      ema.update(opt.stepCount() - 1); // the EMA is updated exactly when the optimizer steps
+      // the EMA is updated exactly when the optimizer steps
+      ema.update(opt.stepCount() - 1, passes());
       phases.end(StepPhases.Phase.EMA);
       step++;
       dataPosition += cfg.optim().batch();

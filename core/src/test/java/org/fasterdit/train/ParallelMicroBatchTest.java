@@ -38,6 +38,55 @@ class ParallelMicroBatchTest {
     return m;
   }
 
+  /** Every parameter index is visited exactly once, in ranges of about equal element counts. */
+  @Test
+  void parameterPassesVisitEachIndexOnce() {
+    try (var scope = org.fasterdit.torch.NativeScope.open();
+        ParallelMicroBatch workers = new ParallelMicroBatch(2)) {
+      for (long[] sizes : new long[][] {{5}, {1, 1}, {100, 1, 1, 1}, {3, 3, 3, 3, 3, 3, 3}}) {
+        List<org.bytedeco.pytorch.Tensor> params = new java.util.ArrayList<>();
+        for (long size : sizes) params.add(org.bytedeco.pytorch.global.torch.zeros(size));
+        java.util.concurrent.atomic.AtomicIntegerArray visits =
+            new java.util.concurrent.atomic.AtomicIntegerArray(sizes.length);
+        List<int[]> ranges = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        workers.acrossParameters(
+            params,
+            (from, to) -> {
+              ranges.add(new int[] {from, to});
+              for (int i = from; i < to; i++) visits.incrementAndGet(i);
+            });
+        for (int i = 0; i < sizes.length; i++)
+          assertEquals(1, visits.get(i), java.util.Arrays.toString(sizes) + " index " + i);
+        assertEquals(Math.min(2, sizes.length), ranges.size(), java.util.Arrays.toString(sizes));
+      }
+    }
+  }
+
+  @Test
+  void aFailingPassIsRethrownAfterAllFinish() {
+    try (var scope = org.fasterdit.torch.NativeScope.open();
+        ParallelMicroBatch workers = new ParallelMicroBatch(2)) {
+      List<org.bytedeco.pytorch.Tensor> params =
+          List.of(
+              org.bytedeco.pytorch.global.torch.zeros(4),
+              org.bytedeco.pytorch.global.torch.zeros(4));
+      java.util.concurrent.atomic.AtomicInteger finished =
+          new java.util.concurrent.atomic.AtomicInteger();
+      IllegalStateException e =
+          assertThrows(
+              IllegalStateException.class,
+              () ->
+                  workers.acrossParameters(
+                      params,
+                      (from, to) -> {
+                        if (from == 0) throw new IllegalStateException("range " + from);
+                        finished.incrementAndGet();
+                      }));
+      assertEquals("range 0", e.getMessage());
+      assertEquals(1, finished.get(), "the other range ran to its end before the rethrow");
+    }
+  }
+
   @Test
   void twoWorkersMatchOneThread() {
     for (String preset : List.of("fasterdit", "dit")) {
