@@ -2,6 +2,8 @@ package org.fasterdit.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -14,7 +16,10 @@ import org.fasterdit.torch.Scalars;
 import org.fasterdit.torch.Tensors;
 import org.junit.jupiter.api.Test;
 
-/** Our clip against LibTorch's clip_grad_norm_, bit for bit, serial and on two workers. */
+/**
+ * Our clip against LibTorch's clip_grad_norm_, bit for bit, serial and on two workers; and the
+ * trainer's grad-clip key: off trains like a limit that never binds, a binding limit changes steps.
+ */
 class GradientClipTest {
   private static final long[][] SHAPES = {{384, 1152}, {1152}, {7}, {2304, 384}, {3, 5, 2}, {1}};
 
@@ -67,15 +72,39 @@ class GradientClipTest {
     }
   }
 
-  /** grad-clip=0 (off) clips at Double.MAX_VALUE, which LibTorch's clip_grad_norm_ rejected. */
-  @Test
-  void trainingWithClippingOffSteps() {
-    TrainConfig cfg = ResumeTest.config("fasterdit", "grad-clip=0");
-    try (Trainer t = Trainer.create(cfg, ResumeTest.data(), GradientSync.NONE)) {
-      StepResult r = t.step();
-      assertTrue(Double.isFinite(r.gradNorm()) && r.gradNorm() > 0, "norm " + r.gradNorm());
-      assertTrue(!r.skipped(), "the step was taken");
+  private static List<StepResult> train(String gradClip, int steps) {
+    try (Trainer t =
+        Trainer.create(
+            ResumeTest.config("fasterdit", "grad-clip=" + gradClip),
+            ResumeTest.data(),
+            GradientSync.NONE)) {
+      List<StepResult> out = new ArrayList<>();
+      for (int i = 0; i < steps; i++) out.add(t.step());
+      return out;
     }
+  }
+
+  /** grad-clip=0 (off) once hit LibTorch's float overflow check on the limit: no step trained. */
+  @Test
+  void clippingOffTrainsLikeALimitThatNeverBinds() {
+    List<StepResult> off = train("0", 3);
+    List<StepResult> loose = train("1e9", 3);
+    for (int i = 0; i < off.size(); i++) {
+      StepResult a = off.get(i);
+      assertFalse(a.skipped(), "step " + i + " skipped: " + a.skipReason());
+      assertTrue(Double.isFinite(a.gradNorm()) && a.gradNorm() > 0, "grad norm " + a.gradNorm());
+      assertEquals(loose.get(i).loss(), a.loss(), 0.0, "loss at step " + i);
+      assertEquals(loose.get(i).gradNorm(), a.gradNorm(), 0.0, "grad norm at step " + i);
+    }
+  }
+
+  @Test
+  void aBindingLimitReportsTheNormBeforeClippingAndChangesTheNextStep() {
+    List<StepResult> off = train("0", 2);
+    List<StepResult> tight = train("1e-4", 2);
+    assertEquals(off.get(0).gradNorm(), tight.get(0).gradNorm(), 0.0, "norm before clipping");
+    assertTrue(tight.get(0).gradNorm() > 1e-4, "the limit must bind for this test");
+    assertNotEquals(off.get(1).loss(), tight.get(1).loss(), "the clipped update changed nothing");
   }
 
   @Test
