@@ -12,6 +12,7 @@ import org.bytedeco.pytorch.BoolOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.fasterdit.diffusion.LossTerms;
 import org.fasterdit.torch.GeluTanh;
 import org.fasterdit.torch.NativeScope;
@@ -69,9 +70,17 @@ final class ParallelMicroBatch implements AutoCloseable {
   /**
    * Runs forward and backward of samples [from, from + count) split over the workers, and adds the
    * summed gradients of {@code gradScale} x the micro-batch's mean loss w.r.t. {@code params} into
-   * their {@code .grad}. {@code count} must be at least the worker count.
+   * their {@code .grad}. The gradients are taken w.r.t. {@code inUse}: what the forward computes
+   * with in place of each parameter (itself, or a low-precision copy, {@link SharedCasts}), and
+   * summed in the parameter's dtype. {@code count} must be at least the worker count.
    */
-  Result run(List<Tensor> params, int from, int count, double gradScale, SliceLoss loss) {
+  Result run(
+      List<Tensor> params,
+      List<Tensor> inUse,
+      int from,
+      int count,
+      double gradScale,
+      SliceLoss loss) {
     if (count < workers) {
       throw new IllegalArgumentException(
           "micro-batch of "
@@ -89,7 +98,7 @@ final class ParallelMicroBatch implements AutoCloseable {
       int n = count / workers + (w < count % workers ? 1 : 0);
       int sliceFrom = start;
       double weight = (double) n / count;
-      futures.add(pool.submit(() -> slice(params, sliceFrom, n, weight, gradScale, loss)));
+      futures.add(pool.submit(() -> slice(inUse, sliceFrom, n, weight, gradScale, loss)));
       start += n;
     }
     // every worker is waited for, even after one failed: none may still be running GEMMs when
@@ -117,23 +126,31 @@ final class ParallelMicroBatch implements AutoCloseable {
 
   /**
    * Adds the workers' gradients of parameters [lo, hi) in slice order (the same sum on every run)
-   * into their {@code .grad}.
+   * into their {@code .grad}, in the parameter's dtype: a low-precision gradient is widened exactly
+   * before it is added.
    */
   private static void sumGradients(List<Tensor> params, List<SliceGrads> done, int lo, int hi) {
     for (int i = lo; i < hi; i++) {
+      Tensor p = params.get(i);
+      ScalarType type = p.scalar_type().intern();
       Tensor sum = null;
-      int terms = 0;
+      boolean owned = false; // sum is memory of its own, not a gradient autograd returned
       for (SliceGrads s : done) {
         Tensor g = s.grads.get(i);
         if (g == null) continue;
-        // out of place, since autograd may return expanded (stride-0) views
-        sum = sum == null ? g : sum.add(g);
-        terms++;
+        if (sum == null) {
+          owned = g.scalar_type().intern() != type;
+          sum = owned ? g.to(type) : g;
+        } else if (owned) {
+          sum.add_(g);
+        } else {
+          sum = sum.add(g); // out of place, since autograd may return expanded (stride-0) views
+          owned = true;
+        }
       }
       if (sum == null) continue;
-      if (terms == 1)
+      if (!owned)
         sum = sum.clone(); // a lone gradient may be such a view: the .grad slot gets its own memory
-      Tensor p = params.get(i);
       Tensor existing = p.grad();
       if (existing.defined()) existing.add_(sum);
       else p.mutable_grad().put(sum); // the gradient slot keeps its own reference
@@ -221,24 +238,22 @@ final class ParallelMicroBatch implements AutoCloseable {
   }
 
   private static SliceGrads slice(
-      List<Tensor> params, int from, int n, double weight, double gradScale, SliceLoss loss) {
+      List<Tensor> inUse, int from, int n, double weight, double gradScale, SliceLoss loss) {
     try (var scope = NativeScope.open()) {
       LossTerms lt = loss.loss(from, n);
       Tensor weighted = lt.total().mul(Scalars.of(weight * gradScale));
       TensorVector gs =
           torch.grad(
               new TensorVector(weighted),
-              new TensorVector(params.toArray(new Tensor[0])),
+              new TensorVector(inUse.toArray(new Tensor[0])),
               new TensorVector(),
               new BoolOptional(false),
               false,
               true);
-      List<Tensor> grads = new ArrayList<>(params.size());
+      List<Tensor> grads = new ArrayList<>(inUse.size());
       for (long i = 0; i < gs.size(); i++) {
-        Tensor g =
-            gs.get(
-                i); // a reference into the vector, which this scope frees: keep an owning copy of
-        // the handle
+        // a reference into the vector, which this scope frees: keep an owning copy of the handle
+        Tensor g = gs.get(i);
         grads.add(g.defined() ? NativeScope.retain(new Tensor(g)) : null); // released by run()
       }
       Map<String, Double> parts = new LinkedHashMap<>();

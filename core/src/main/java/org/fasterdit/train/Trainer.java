@@ -6,9 +6,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.fasterdit.data.BatchLoader;
 import org.fasterdit.data.DataStats;
 import org.fasterdit.data.Dataset;
@@ -233,13 +235,15 @@ public final class Trainer implements AutoCloseable {
       Map<String, Double> terms = new LinkedHashMap<>();
       for (int m = 0; m < cfg.optim().gradAccum(); m++) {
         if (parallel != null) {
-          ParallelMicroBatch.Result r =
-              parallel.run(
-                  trainable,
-                  m * micro,
-                  micro,
-                  gradientScale(),
-                  (from, count) -> sliceLoss(batch, from, count));
+          ParallelMicroBatch.Result r;
+          Optional<ScalarType> low = precision.chosen().matmulType();
+          if (low.isPresent()) {
+            try (var casts = SharedCasts.make(model.params(), low.get(), passes())) {
+              r = runParallel(batch, m * micro, micro, casts.inUse(trainable));
+            }
+          } else {
+            r = runParallel(batch, m * micro, micro, trainable);
+          }
           phases.end(StepPhases.Phase.FORWARD_BACKWARD);
           loss += r.total() / cfg.optim().gradAccum();
           r.parts().forEach((k, v) -> terms.merge(k, v / cfg.optim().gradAccum(), Double::sum));
@@ -316,6 +320,13 @@ public final class Trainer implements AutoCloseable {
       dataPosition += cfg.optim().batch();
       return new StepResult(step, loss, terms, norm, false, null);
     }
+  }
+
+  /** Forward and backward of the micro-batch [from, from + count) on the step workers. */
+  private ParallelMicroBatch.Result runParallel(
+      HostBatch batch, int from, int count, List<Tensor> inUse) {
+    return parallel.run(
+        trainable, inUse, from, count, gradientScale(), (f, n) -> sliceLoss(batch, f, n));
   }
 
   /**

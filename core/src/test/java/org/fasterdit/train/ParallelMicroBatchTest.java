@@ -158,6 +158,7 @@ class ParallelMicroBatchTest {
       ParallelMicroBatch.Result r =
           pm.run(
               List.of(p),
+              List.of(p),
               0,
               5,
               2.0,
@@ -190,6 +191,7 @@ class ParallelMicroBatchTest {
               IllegalStateException.class,
               () ->
                   pm.run(
+                      List.of(p),
                       List.of(p),
                       0,
                       4,
@@ -225,7 +227,7 @@ class ParallelMicroBatchTest {
               new org.fasterdit.diffusion.LossTerms(
                   from == 0 ? p.sum() : q.sum(), java.util.Map.of());
       for (int microBatch = 0; microBatch < 2; microBatch++)
-        pm.run(List.of(p, q), 0, 4, 1.0, loss); // slices of 2: weight 0.5
+        pm.run(List.of(p, q), List.of(p, q), 0, 4, 1.0, loss); // slices of 2: weight 0.5
       assertArrayEquals(
           new float[] {1f, 1f, 1f}, org.fasterdit.torch.Tensors.toFloats(p.grad()), 1e-6f);
       assertArrayEquals(

@@ -8,14 +8,16 @@ import org.bytedeco.pytorch.global.torch;
 public final class Linear {
   final Tensor weight;
   final Tensor bias;
+  private final Params params;
 
   public Linear(Params p, long in, long out) {
-    this.weight = p.create("weight", true, out, in);
-    this.bias = p.create("bias", true, out);
+    this.weight = p.createMatmulOperand("weight", out, in);
+    this.bias = p.createMatmulOperand("bias", out);
+    this.params = p;
   }
 
   public Tensor forward(Tensor x) {
-    return torch.linear(x, weight, new TensorOptional(bias));
+    return torch.linear(x, params.inUse(weight), new TensorOptional(params.inUse(bias)));
   }
 
   /** The reference's basic init for every Linear: xavier-uniform weight, zero bias. */

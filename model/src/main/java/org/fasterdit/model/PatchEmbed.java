@@ -12,12 +12,14 @@ final class PatchEmbed {
   private final Tensor weight;
   private final Tensor bias;
   private final int patch;
+  private final Params params;
 
   PatchEmbed(Params p, int inChannels, int hidden, int patch) {
     Params proj = p.child("proj");
-    this.weight = proj.create("weight", true, hidden, inChannels, patch, patch);
-    this.bias = proj.create("bias", true, hidden);
+    this.weight = proj.createMatmulOperand("weight", hidden, inChannels, patch, patch);
+    this.bias = proj.createMatmulOperand("bias", hidden);
     this.patch = patch;
+    this.params = proj;
   }
 
   void init(WeightInit init) {
@@ -29,7 +31,13 @@ final class PatchEmbed {
     long[] stride = {patch, patch};
     Tensor y =
         torch.conv2d(
-            x, weight, new TensorOptional(bias), stride, new long[] {0, 0}, new long[] {1, 1}, 1);
+            x,
+            params.inUse(weight),
+            new TensorOptional(params.inUse(bias)),
+            stride,
+            new long[] {0, 0},
+            new long[] {1, 1},
+            1);
     return y.flatten(2, 3).transpose(1, 2); // (N, D, h, w) -> (N, T, D)
   }
 }

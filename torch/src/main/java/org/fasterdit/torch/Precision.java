@@ -40,6 +40,18 @@ public enum Precision {
     return name().toLowerCase(java.util.Locale.ROOT);
   }
 
+  /** The dtype autocast casts matmul operands to in this precision; empty for fp32. */
+  public java.util.Optional<ScalarType> matmulType() {
+    return switch (this) {
+      case AUTO ->
+          throw new IllegalStateException(
+              "precision auto must be resolved (PrecisionProbe.resolve) before it computes");
+      case FP32 -> java.util.Optional.empty();
+      case BF16 -> java.util.Optional.of(ScalarType.BFloat16);
+      case FP16 -> java.util.Optional.of(ScalarType.Half);
+    };
+  }
+
   /** An autocast guard for this precision on {@code device}; a no-op guard for fp32. */
   public Autocast autocast(Device device) {
     return switch (this) {
