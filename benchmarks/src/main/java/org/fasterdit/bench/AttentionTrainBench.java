@@ -34,7 +34,12 @@ import org.openjdk.jmh.annotations.Warmup;
  * version, so the choice in {@link ScaledDotProduct} rests on this: {@code fp32Fused} is the fp32
  * SDPA kernel, {@code bf16Explicit} the path used under bf16 autocast (bf16 matmuls, fp32 softmax),
  * {@code bf16Fused} the SDPA kernel on bf16 inputs, {@code bf16SoftmaxBf16} the explicit path with
- * the softmax left in bf16 (autocast off around it).
+ * the softmax left in bf16 (autocast off around it). {@code bf16ExplicitStrided} is the model's own
+ * case: q, k, v as strided views of one qkv output, so the matmuls copy them first. Where the time
+ * of the explicit path goes: {@code bmmScoresOnly} is one of its six batched products and {@code
+ * gemm1024} a large GEMM at the same FLOP rate limit, {@code softmaxAutocastFp32} and {@code
+ * softmaxBf16} its softmax forward and backward as autocast runs it (bf16 in, fp32 softmax, bf16
+ * out) and in bf16 throughout.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -52,7 +57,10 @@ public class AttentionTrainBench {
   @Param({"4"})
   public int batch;
 
-  Tensor q32, k32, v32, q16, k16, v16, grad32, grad16;
+  Tensor q32, k32, v32, q16, k16, v16, grad32, grad16; // (N, H, T, hd) and their output gradients
+  Tensor qkv16; // (N, T, 3, H, hd): the qkv output the model slices
+  Tensor sq, skT, scores16, gradScores16; // (N * H, ...) operands of the parts
+  Tensor big1, big2; // 1024 x 1024
 
   @Setup
   public void setup() {
@@ -65,6 +73,13 @@ public class AttentionTrainBench {
     v16 = leaf(v32.detach().to(ScalarType.BFloat16));
     grad32 = NativeScope.retain(torch.randn(batch, 6, 256, 64));
     grad16 = NativeScope.retain(grad32.to(ScalarType.BFloat16));
+    qkv16 = leaf(torch.randn(batch, 256, 3, 6, 64).to(ScalarType.BFloat16));
+    sq = NativeScope.retain(torch.randn(batch * 6, 256, 64).to(ScalarType.BFloat16));
+    skT = NativeScope.retain(torch.randn(batch * 6, 64, 256).to(ScalarType.BFloat16));
+    scores16 = leaf(torch.randn(batch * 6, 256, 256).to(ScalarType.BFloat16));
+    gradScores16 = NativeScope.retain(torch.randn(batch * 6, 256, 256).to(ScalarType.BFloat16));
+    big1 = NativeScope.retain(torch.randn(1024, 1024).to(ScalarType.BFloat16));
+    big2 = NativeScope.retain(torch.randn(1024, 1024).to(ScalarType.BFloat16));
   }
 
   private static Tensor leaf(Tensor t) {
@@ -73,8 +88,12 @@ public class AttentionTrainBench {
 
   @TearDown
   public void tearDown() {
-    for (Tensor t : new Tensor[] {q32, k32, v32, q16, k16, v16, grad32, grad16})
-      NativeScope.release(t);
+    Tensor[][] all = {
+      {q32, k32, v32, q16, k16, v16, grad32, grad16},
+      {qkv16, sq, skT, scores16, gradScores16},
+      {big1, big2}
+    };
+    for (Tensor[] group : all) for (Tensor t : group) NativeScope.release(t);
   }
 
   @Benchmark
@@ -93,6 +112,63 @@ public class AttentionTrainBench {
       }
       trainStep(
           o, o.scalar_type().intern() == ScalarType.BFloat16 ? grad16 : grad32, q16, k16, v16);
+    }
+  }
+
+  /** The explicit path on q, k, v sliced from one (N, T, 3, H, hd) tensor, as the model runs it. */
+  @Benchmark
+  public void bf16ExplicitStrided() {
+    try (var s = NativeScope.open()) {
+      Tensor o;
+      try (var a = Autocast.on(DeviceType.CPU, ScalarType.BFloat16)) {
+        var parts = qkv16.unbind(2);
+        o =
+            ScaledDotProduct.attend(
+                parts.get(0).transpose(1, 2),
+                parts.get(1).transpose(1, 2),
+                parts.get(2).transpose(1, 2));
+      }
+      o.backward(grad16, new BoolOptional(false), false, new TensorArrayRefOptional());
+      qkv16.mutable_grad().reset();
+    }
+  }
+
+  /** 24 x (256x64 @ 64x256): 201 MFLOP, the scores product alone, no autograd. */
+  @Benchmark
+  public void bmmScoresOnly() {
+    try (var s = NativeScope.open()) {
+      torch.bmm(sq, skT);
+    }
+  }
+
+  /** Scores (24, 256, 256) in bf16 -> softmax in fp32 -> cast to bf16, forward and backward. */
+  @Benchmark
+  public void softmaxAutocastFp32() {
+    try (var s = NativeScope.open()) {
+      Tensor p;
+      try (var a = Autocast.on(DeviceType.CPU, ScalarType.BFloat16)) {
+        p = scores16.softmax(-1).to(ScalarType.BFloat16);
+      }
+      p.backward(gradScores16, new BoolOptional(false), false, new TensorArrayRefOptional());
+      scores16.mutable_grad().reset();
+    }
+  }
+
+  /** The same softmax in bf16 (LibTorch accumulates in fp32 inside its kernel). */
+  @Benchmark
+  public void softmaxBf16() {
+    try (var s = NativeScope.open()) {
+      Tensor p = scores16.softmax(-1);
+      p.backward(gradScores16, new BoolOptional(false), false, new TensorArrayRefOptional());
+      scores16.mutable_grad().reset();
+    }
+  }
+
+  /** 1024^3 x 2 = 2.1 GFLOP, one large GEMM for the per-thread peak. */
+  @Benchmark
+  public void gemm1024() {
+    try (var s = NativeScope.open()) {
+      big1.matmul(big2);
     }
   }
 
