@@ -88,12 +88,24 @@ public class AttentionTrainBench {
 
   @TearDown
   public void tearDown() {
-    Tensor[][] all = {
-      {q32, k32, v32, q16, k16, v16, grad32, grad16},
-      {qkv16, sq, skT, scores16, gradScores16},
-      {big1, big2}
+    Tensor[] all = {
+      q32,
+      k32,
+      v32,
+      q16,
+      k16,
+      v16,
+      grad32,
+      grad16,
+      qkv16,
+      sq,
+      skT,
+      scores16,
+      gradScores16,
+      big1,
+      big2
     };
-    for (Tensor[] group : all) for (Tensor t : group) NativeScope.release(t);
+    for (Tensor t : all) NativeScope.release(t);
   }
 
   @Benchmark
@@ -128,8 +140,7 @@ public class AttentionTrainBench {
                 parts.get(1).transpose(1, 2),
                 parts.get(2).transpose(1, 2));
       }
-      o.backward(grad16, new BoolOptional(false), false, new TensorArrayRefOptional());
-      qkv16.mutable_grad().reset();
+      trainStep(o, grad16, qkv16);
     }
   }
 
@@ -149,8 +160,7 @@ public class AttentionTrainBench {
       try (var a = Autocast.on(DeviceType.CPU, ScalarType.BFloat16)) {
         p = scores16.softmax(-1).to(ScalarType.BFloat16);
       }
-      p.backward(gradScores16, new BoolOptional(false), false, new TensorArrayRefOptional());
-      scores16.mutable_grad().reset();
+      trainStep(p, gradScores16, scores16);
     }
   }
 
@@ -158,9 +168,7 @@ public class AttentionTrainBench {
   @Benchmark
   public void softmaxBf16() {
     try (var s = NativeScope.open()) {
-      Tensor p = scores16.softmax(-1);
-      p.backward(gradScores16, new BoolOptional(false), false, new TensorArrayRefOptional());
-      scores16.mutable_grad().reset();
+      trainStep(scores16.softmax(-1), gradScores16, scores16);
     }
   }
 
