@@ -56,7 +56,6 @@ public class StepWorkerOpsBench {
 
     @Setup
     public void setup() {
-      Threads.applyFromEnvironment();
       String[] io = layer.split("x");
       long in = Long.parseLong(io[0]), out = Long.parseLong(io[1]);
       x = bf16(ROWS, in);

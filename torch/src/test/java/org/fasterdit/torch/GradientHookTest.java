@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorBase;
 import org.bytedeco.pytorch.TensorTensorHook;
@@ -40,13 +42,13 @@ class GradientHookTest {
   void oneSharedHookServesConcurrentBackwardsInReverseOrder() throws Exception {
     Doubling hook = new Doubling();
     ExecutorService pool = Executors.newFixedThreadPool(2);
+    CyclicBarrier together = new CyclicBarrier(2); // both backwards start at once, on two threads
     try {
       List<Future<List<Object>>> runs = new ArrayList<>();
       for (int w = 0; w < 2; w++)
         runs.add(
             pool.submit(
                 () -> {
-                  hook.seen.get().clear(); // a pool thread may run both tasks
                   try (var scope = NativeScope.open()) {
                     Tensor x = torch.ones(4, 8).requires_grad_(true);
                     Tensor y = x;
@@ -55,6 +57,7 @@ class GradientHookTest {
                       y.register_hook(hook);
                       hook.pending.get().addLast(i);
                     }
+                    together.await(30, TimeUnit.SECONDS);
                     y.sum().backward();
                     List<Object> out = new ArrayList<>(hook.seen.get());
                     out.add(x.grad().max().item_double());
