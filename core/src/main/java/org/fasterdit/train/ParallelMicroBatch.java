@@ -14,6 +14,7 @@ import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.fasterdit.diffusion.LossTerms;
+import org.fasterdit.torch.FusedBackward;
 import org.fasterdit.torch.GeluTanh;
 import org.fasterdit.torch.NativeScope;
 import org.fasterdit.torch.NoGrad;
@@ -239,7 +240,8 @@ final class ParallelMicroBatch implements AutoCloseable {
 
   private static SliceGrads slice(
       List<Tensor> inUse, int from, int n, double weight, double gradScale, SliceLoss loss) {
-    try (var scope = NativeScope.open()) {
+    try (var scope = NativeScope.open();
+        var fused = FusedBackward.open()) { // the forward and its backward, on this thread
       LossTerms lt = loss.loss(from, n);
       Tensor weighted = lt.total().mul(Scalars.of(weight * gradScale));
       TensorVector gs =

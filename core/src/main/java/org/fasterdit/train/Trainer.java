@@ -26,6 +26,7 @@ import org.fasterdit.io.HostTensor;
 import org.fasterdit.model.DiT;
 import org.fasterdit.model.DiTConfig;
 import org.fasterdit.torch.Devices;
+import org.fasterdit.torch.FusedBackward;
 import org.fasterdit.torch.HostRandom;
 import org.fasterdit.torch.NativeScope;
 import org.fasterdit.torch.Precision;
@@ -251,7 +252,8 @@ public final class Trainer implements AutoCloseable {
         }
         LossTerms lt;
         // one thread computes the whole micro-batch: in bf16 its GEMMs need ATen's pool widened
-        try (var t = Threads.aloneOnCpu(precision.chosen(), device)) {
+        try (var t = Threads.aloneOnCpu(precision.chosen(), device);
+            var fused = FusedBackward.open()) {
           lt = sliceLoss(batch, m * micro, micro);
           phases.end(StepPhases.Phase.FORWARD);
           lt.total().mul(Scalars.of(gradientScale())).backward();

@@ -1,43 +1,23 @@
 package org.fasterdit.model;
 
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
-/** The pieces of adaLN shared by the blocks and the final layer. */
+/**
+ * The pieces of adaLN-Zero besides the modulated norm ({@link org.fasterdit.torch.ModulatedNorm}).
+ */
 final class AdaLN {
   private AdaLN() {}
 
-  /**
-   * LayerNorm without affine parameters, eps 1e-6, always in fp32 (CPU autocast would otherwise
-   * keep bf16).
-   */
-  static Tensor norm(Tensor x) {
-    long[] last = {x.size(-1)};
-    return torch.layer_norm(
-        x.to(ScalarType.Float), last, new TensorOptional(), new TensorOptional(), 1e-6, false);
-  }
+  /** The layer norms' epsilon, as in the reference (elementwise_affine=False, eps=1e-6). */
+  static final double EPS = 1e-6;
 
   /**
-   * x * (1 + scale) + shift, with (N, D) conditioning broadcast over tokens. One addcmul instead of
-   * mul then add: one pass over the (N, T, D) activations and one temporary fewer, forward and
-   * backward. Under autocast the conditioning comes from a linear layer in bf16 while x (after the
-   * fp32 layer norm) is fp32: the operands are cast to x's dtype first, because a CPU elementwise
-   * op over mixed dtypes runs LibTorch's scalar casting loop instead of its vectorised one.
-   */
-  static Tensor modulate(Tensor x, Tensor shift, Tensor scale) {
-    ScalarType t = x.scalar_type().intern();
-    return torch.addcmul(
-        shift.to(t).unsqueeze(1),
-        x,
-        scale.to(t).unsqueeze(1).add(new org.bytedeco.pytorch.Scalar(1.0)));
-  }
-
-  /**
-   * x + gate * y, the gated residual of adaLN-Zero, as one addcmul (see {@link #modulate}); the
-   * branch output y (bf16 under autocast) is cast to the residual stream's dtype first, as the
-   * gate.
+   * x + gate * y, the gated residual of adaLN-Zero, as one addcmul (one pass and one temporary
+   * fewer than mul then add). The branch output y (bf16 under autocast) and the gate are cast to
+   * the residual stream's dtype first: a CPU elementwise op over mixed dtypes runs LibTorch's
+   * scalar casting loop instead of its vectorised one.
    */
   static Tensor gatedResidual(Tensor x, Tensor gate, Tensor y) {
     ScalarType t = x.scalar_type().intern();

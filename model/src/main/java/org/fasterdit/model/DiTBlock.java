@@ -1,8 +1,8 @@
 package org.fasterdit.model;
 
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
+import org.fasterdit.torch.ModulatedNorm;
 
 /** One adaLN-Zero transformer block (DiT paper, Fig. 3). */
 final class DiTBlock {
@@ -25,10 +25,9 @@ final class DiTBlock {
   Tensor forward(Tensor x, Tensor c) {
     // chunks in the reference order: shift_msa, scale_msa, gate_msa, shift_mlp, scale_mlp,
     // gate_mlp; each (N, D)
-    TensorVector m = adaLN.forward(torch.silu(c)).chunk(6, 1);
-    Tensor h = AdaLN.modulate(AdaLN.norm(x), m.get(0), m.get(1)); // (N, T, D)
-    x = AdaLN.gatedResidual(x, m.get(2), attn.forward(h)); // (N, T, D)
-    h = AdaLN.modulate(AdaLN.norm(x), m.get(3), m.get(4));
-    return AdaLN.gatedResidual(x, m.get(5), mlp.forward(h)); // (N, T, D)
+    ModulatedNorm m = ModulatedNorm.over(adaLN.forward(torch.silu(c)), 6, AdaLN.EPS);
+    Tensor gateMsa = m.chunk(2), gateMlp = m.chunk(5);
+    x = AdaLN.gatedResidual(x, gateMsa, attn.forward(m.apply(x, 0, 1))); // (N, T, D)
+    return AdaLN.gatedResidual(x, gateMlp, mlp.forward(m.apply(x, 3, 4))); // (N, T, D)
   }
 }

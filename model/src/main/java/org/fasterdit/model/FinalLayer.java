@@ -1,8 +1,8 @@
 package org.fasterdit.model;
 
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
+import org.fasterdit.torch.ModulatedNorm;
 
 /** adaLN (shift, scale) then {@code linear} D -> p*p*C_out; both start at zero. */
 final class FinalLayer {
@@ -20,7 +20,8 @@ final class FinalLayer {
   }
 
   Tensor forward(Tensor x, Tensor c) {
-    TensorVector m = adaLN.forward(torch.silu(c)).chunk(2, 1); // shift, scale
-    return linear.forward(AdaLN.modulate(AdaLN.norm(x), m.get(0), m.get(1))); // (N, T, p*p*C_out)
+    ModulatedNorm m =
+        ModulatedNorm.over(adaLN.forward(torch.silu(c)), 2, AdaLN.EPS); // shift, scale
+    return linear.forward(m.apply(x, 0, 1)); // (N, T, p*p*C_out)
   }
 }

@@ -1,0 +1,270 @@
+package org.fasterdit.torch;
+
+import java.lang.foreign.MemorySegment;
+import org.bytedeco.pytorch.GradMode;
+import org.bytedeco.pytorch.MemoryFormatOptional;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptional;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.DeviceType;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+
+/**
+ * adaLN's modulated layer norm, {@code LN(x) (1 + scale) + shift}: layer norm over the last
+ * dimension without affine parameters, in fp32, then the (N, D) shift and scale of each sample
+ * broadcast over its tokens, both taken as chunks of the conditioning {@code m} (N, k D) that the
+ * block's modulation layer produced.
+ *
+ * <p>LibTorch runs it as a layer norm, an addcmul and (under autocast) the cast the next matmul
+ * makes: three passes over the (N, T, D) activations forward and about six backward, each reading
+ * and writing memory because the activations do not fit in cache (benchmarks/RESULTS.md, session
+ * 16). Fused ({@link ModulatedNormKernel}), the forward reads x once and writes the result in the
+ * dtype the next matmul takes (the autocast dtype, else fp32), and the backward is one pass that
+ * writes dL/dx and sums dL/dshift and dL/dscale. The backward is recorded through {@link
+ * FusedBackward}: the result is made as a cast (bf16) or copy (fp32) of a view of x, which the pass
+ * then overwrites, and the view's gradient hook returns dL/dx; dL/dshift and dL/dscale are added
+ * into m's gradient by a hook on m, which the backward reaches after every op that read m's chunks.
+ *
+ * <p>Fused where {@link GeluTanh#FUSED} holds (the same Vector API conditions), on contiguous fp32
+ * CPU activations whose last dimension is a whole number of vectors, on threads whose ATen pool has
+ * one thread (the step workers), and with a backward only inside a {@link FusedBackward.Scope};
+ * anywhere else LibTorch's ops run. Results differ from those by rounding (ModulatedNormTest).
+ */
+public final class ModulatedNorm {
+  private final Tensor m;
+  private final long d;
+  private final double eps;
+
+  /** Where dL/dshift and dL/dscale of the recorded norms go; null when none is recorded. */
+  private final ConditioningGradient gradient;
+
+  private ModulatedNorm(Tensor m, int chunks, double eps) {
+    this.m = m;
+    this.d = m.size(1) / chunks;
+    this.eps = eps;
+    this.gradient =
+        FusedBackward.recording() && m.requires_grad() && conditioningFusable()
+            ? ConditioningGradient.record(m)
+            : null;
+  }
+
+  /**
+   * The norms that read {@code m} (N, chunks D): make it right after {@code m}, before any other op
+   * reads {@code m}, so that its hook is recorded first.
+   */
+  public static ModulatedNorm over(Tensor m, int chunks, double eps) {
+    if (m.dim() != 2 || m.size(1) % chunks != 0)
+      throw new IllegalArgumentException(
+          "conditioning of shape "
+              + Tensors.shape(m)
+              + " does not split into "
+              + chunks
+              + " chunks");
+    return new ModulatedNorm(m, chunks, eps);
+  }
+
+  /**
+   * Chunk {@code i} of m (N, D) for other uses (a block's gates), as {@code m.chunk(chunks, 1)}
+   * would give it; taken here, it also tells the norms that the backward reaches m without them.
+   */
+  public Tensor chunk(int i) {
+    if (gradient != null) gradient.reached = true;
+    return m.narrow(1, i * d, d);
+  }
+
+  /**
+   * LN(x) (1 + scale) + shift for x (N, T, D), with shift and scale the chunks {@code shiftChunk}
+   * and {@code scaleChunk} of m. Fused, the result is in the autocast dtype when autocast is on;
+   * otherwise it is fp32 and autocast casts it where it is used.
+   */
+  public Tensor apply(Tensor x, int shiftChunk, int scaleChunk) {
+    ScalarType out = outputType();
+    boolean needsGrad = GradMode.is_enabled() && (x.requires_grad() || m.requires_grad());
+    boolean withGrad = needsGrad && gradient != null && x.requires_grad();
+    if (!fusable(x, out) || (needsGrad && !withGrad)) return stock(x, shiftChunk, scaleChunk);
+    boolean bf16 = out == ScalarType.BFloat16;
+    long n = x.size(0), tokens = x.size(1), rows = n * tokens;
+    Tensor condition = m.detach();
+    Tensor shift = condition.narrow(1, shiftChunk * d, d).to(ScalarType.Float).contiguous();
+    Tensor scale1 =
+        condition.narrow(1, scaleChunk * d, d).to(ScalarType.Float).add(Scalars.of(1.0));
+    Tensor stats = torch.empty(2 * rows);
+    Tensor h;
+    if (withGrad) {
+      // the node the backward's hook replaces: a cast or copy, whose own backward passes the
+      // gradient on as it is (in fp32), of a view made only to carry the hook
+      Tensor view = x.view_as(x);
+      h = bf16 ? view.to(ScalarType.BFloat16) : view.clone();
+      FusedBackward.record(
+          view,
+          new NormGradient(
+              x, shift, scale1, stats, gradient, shiftChunk * d, scaleChunk * d, bf16, tokens));
+      gradient.recorded++;
+      if (!gradient.reached) {
+        // m's gradient, and with it the hook that adds the norms' part, is computed only when
+        // the backward reaches m: add a zero that depends on it (one pass over h, only where
+        // nothing else reads m, such as DiT's final layer; a block's gates read m)
+        h.add_(m.narrow(1, 0, 0).sum());
+        gradient.reached = true;
+      }
+    } else {
+      h = torch.empty_like(x, new TensorOptions(out), new MemoryFormatOptional());
+    }
+    MemorySegment xs = segment(x), ss = segment(shift), cs = segment(scale1);
+    MemorySegment hs = segment(h), st = segment(stats);
+    float e = (float) eps;
+    if (bf16) ModulatedNormKernel.forwardBf16(xs, ss, cs, hs, st, rows, tokens, (int) d, e);
+    else ModulatedNormKernel.forwardF32(xs, ss, cs, hs, st, rows, tokens, (int) d, e);
+    return h;
+  }
+
+  /** The memory of a contiguous CPU tensor. */
+  private static MemorySegment segment(Tensor t) {
+    return MemorySegment.ofAddress(t.data_ptr().address()).reinterpret(t.nbytes());
+  }
+
+  /** LibTorch's ops, as the fused pass computes them. */
+  private Tensor stock(Tensor x, int shiftChunk, int scaleChunk) {
+    Tensor norm =
+        torch.layer_norm(
+            x.to(ScalarType.Float),
+            new long[] {d},
+            new TensorOptional(),
+            new TensorOptional(),
+            eps,
+            false);
+    // one addcmul: one pass and one temporary fewer than mul then add; the conditioning is cast
+    // to the activations' dtype first, because a CPU elementwise op over mixed dtypes runs
+    // LibTorch's scalar casting loop instead of its vectorised one
+    return torch.addcmul(
+        m.narrow(1, shiftChunk * d, d).to(ScalarType.Float).unsqueeze(1),
+        norm,
+        m.narrow(1, scaleChunk * d, d).to(ScalarType.Float).unsqueeze(1).add(Scalars.of(1.0)));
+  }
+
+  private static ScalarType outputType() {
+    if (!Autocast.active(DeviceType.CPU)) return ScalarType.Float;
+    return torch.get_autocast_dtype(DeviceType.CPU).intern();
+  }
+
+  private boolean conditioningFusable() {
+    ScalarType t = m.scalar_type().intern();
+    return GeluTanh.FUSED
+        && m.device().is_cpu()
+        && (t == ScalarType.Float || t == ScalarType.BFloat16)
+        && d % ModulatedNormKernel.lanes() == 0;
+  }
+
+  private boolean fusable(Tensor x, ScalarType out) {
+    return conditioningFusable()
+        && (out == ScalarType.Float || out == ScalarType.BFloat16)
+        && x.device().is_cpu()
+        && x.scalar_type().intern() == ScalarType.Float
+        && x.dim() == 3
+        && x.size(0) == m.size(0)
+        && x.size(2) == d
+        && x.is_contiguous()
+        && torch.get_num_threads() == 1;
+  }
+
+  /**
+   * The hook on m: adds the recorded norms' dL/dshift and dL/dscale, summed in fp32 into the
+   * columns of their chunks, to the gradient the other readers of m left (zeros in those columns).
+   */
+  private static final class ConditioningGradient implements FusedBackward.Pending {
+    final Tensor sums; // (N, k D) fp32
+    int recorded, done;
+
+    /** Whether the backward reaches m through another op than the fused norms. */
+    boolean reached;
+
+    private ConditioningGradient(Tensor m) {
+      this.sums = NativeScope.retain(torch.zeros(m.size(0), m.size(1)));
+    }
+
+    static ConditioningGradient record(Tensor m) {
+      ConditioningGradient g = new ConditioningGradient(m);
+      FusedBackward.record(m, g);
+      return g;
+    }
+
+    @Override
+    public Tensor backward(Tensor grad) {
+      if (done != recorded)
+        throw new IllegalStateException(
+            "the conditioning's gradient was reached before "
+                + (recorded - done)
+                + " of its fused norms ran their backward");
+      if (recorded == 0) return new Tensor();
+      return grad.add(sums.to(grad.scalar_type().intern()));
+    }
+
+    @Override
+    public void release() {
+      NativeScope.release(sums);
+    }
+  }
+
+  /** The hook on the view of x: the fused backward. */
+  private static final class NormGradient implements FusedBackward.Pending {
+    private final Tensor x, shift, scale1, stats;
+    private final ConditioningGradient into;
+    private final long shiftColumn, scaleColumn, tokens;
+
+    /** Whether the gradient arrives through a cast, as a fresh tensor dL/dx may overwrite. */
+    private final boolean overwritable;
+
+    NormGradient(
+        Tensor x,
+        Tensor shift,
+        Tensor scale1,
+        Tensor stats,
+        ConditioningGradient into,
+        long shiftColumn,
+        long scaleColumn,
+        boolean overwritable,
+        long tokens) {
+      this.x = NativeScope.retain(x);
+      this.shift = NativeScope.retain(shift);
+      this.scale1 = NativeScope.retain(scale1);
+      this.stats = NativeScope.retain(stats);
+      this.into = into;
+      this.shiftColumn = shiftColumn;
+      this.scaleColumn = scaleColumn;
+      this.overwritable = overwritable;
+      this.tokens = tokens;
+    }
+
+    @Override
+    public Tensor backward(Tensor grad) {
+      // grad is fp32: the cast's or copy's backward made it so. After a cast it is a fresh tensor
+      // nobody else holds and dL/dx overwrites it; after a copy it is the next op's own gradient
+      Tensor g = grad.contiguous();
+      Tensor gx = overwritable ? g : torch.empty_like(g);
+      MemorySegment sums = segment(into.sums);
+      ModulatedNormKernel.backward(
+          segment(g),
+          segment(x),
+          segment(scale1),
+          segment(stats),
+          segment(gx),
+          sums.asSlice(4 * shiftColumn),
+          sums.asSlice(4 * scaleColumn),
+          x.size(0) * tokens,
+          tokens,
+          (int) x.size(2),
+          into.sums.size(1));
+      into.done++;
+      return gx;
+    }
+
+    @Override
+    public void release() {
+      NativeScope.release(x);
+      NativeScope.release(shift);
+      NativeScope.release(scale1);
+      NativeScope.release(stats);
+    }
+  }
+}

@@ -1,0 +1,198 @@
+package org.fasterdit.torch;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The vector loops behind {@link ModulatedNorm}: over rows of {@code d} fp32 values (a token's
+ * activations), layer norm without affine parameters then {@code xhat * scale1 + shift}, with one
+ * (shift, scale1) row per sample; and the backward of both in one pass.
+ *
+ * <p>As in {@link GeluTanhKernel}, only exactly rounded operations (add, multiply, fused
+ * multiply-add, divide, square root), and the sums over a row are taken lane by lane and then over
+ * the lanes in a fixed order, never with the Vector API's {@code reduceLanes}, whose order is left
+ * to the implementation: so interpreted, C1 and C2 code give the same bits and a resumed run
+ * repeats the uninterrupted one. Each loop is written out in one method with no vector-taking
+ * helper (the JIT boxes vectors across calls it does not inline). Rows must be a whole number of
+ * vectors. Loaded only when the jdk.incubator.vector module is present.
+ */
+final class ModulatedNormKernel {
+  private ModulatedNormKernel() {}
+
+  private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+  private static final VectorSpecies<Short> S =
+      VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
+  private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+
+  static int lanes() {
+    return F.length();
+  }
+
+  /**
+   * Forward, fp32 out. {@code x} and {@code h}: (rows, d); {@code shift} and {@code scale1} (= 1 +
+   * scale): (rows / tokens, d), row r using sample r / tokens; {@code stats} gets (mean, rstd) per
+   * row, 2 * rows floats.
+   */
+  static void forwardF32(
+      MemorySegment x,
+      MemorySegment shift,
+      MemorySegment scale1,
+      MemorySegment h,
+      MemorySegment stats,
+      long rows,
+      long tokens,
+      int d,
+      float eps) {
+    float[] lanes = new float[F.length()];
+    long rowBytes = 4L * d;
+    for (long r = 0; r < rows; r++) {
+      long base = r * rowBytes, cond = (r / tokens) * rowBytes;
+      FloatVector acc = FloatVector.zero(F);
+      for (int i = 0; i < d; i += F.length())
+        acc = acc.add(FloatVector.fromMemorySegment(F, x, base + 4L * i, ORDER));
+      acc.intoArray(lanes, 0);
+      float sum = 0;
+      for (float v : lanes) sum += v;
+      float mean = sum / d;
+      acc = FloatVector.zero(F);
+      for (int i = 0; i < d; i += F.length()) {
+        FloatVector c = FloatVector.fromMemorySegment(F, x, base + 4L * i, ORDER).sub(mean);
+        acc = c.fma(c, acc);
+      }
+      acc.intoArray(lanes, 0);
+      float squares = 0;
+      for (float v : lanes) squares += v;
+      float rstd = 1f / (float) Math.sqrt(squares / d + eps);
+      stats.setAtIndex(JAVA_FLOAT, 2 * r, mean);
+      stats.setAtIndex(JAVA_FLOAT, 2 * r + 1, rstd);
+      for (int i = 0; i < d; i += F.length()) {
+        long at = base + 4L * i, c = cond + 4L * i;
+        FloatVector xhat = FloatVector.fromMemorySegment(F, x, at, ORDER).sub(mean).mul(rstd);
+        xhat.fma(
+                FloatVector.fromMemorySegment(F, scale1, c, ORDER),
+                FloatVector.fromMemorySegment(F, shift, c, ORDER))
+            .intoMemorySegment(h, at, ORDER);
+      }
+    }
+  }
+
+  /**
+   * {@link #forwardF32} with {@code h} in bf16, rounded to nearest even as c10::BFloat16 does. A
+   * copy rather than a flag, for the reason given in {@link GeluTanhKernel#wholeBf16}.
+   */
+  static void forwardBf16(
+      MemorySegment x,
+      MemorySegment shift,
+      MemorySegment scale1,
+      MemorySegment h,
+      MemorySegment stats,
+      long rows,
+      long tokens,
+      int d,
+      float eps) {
+    float[] lanes = new float[F.length()];
+    long rowBytes = 4L * d;
+    for (long r = 0; r < rows; r++) {
+      long base = r * rowBytes, cond = (r / tokens) * rowBytes;
+      FloatVector acc = FloatVector.zero(F);
+      for (int i = 0; i < d; i += F.length())
+        acc = acc.add(FloatVector.fromMemorySegment(F, x, base + 4L * i, ORDER));
+      acc.intoArray(lanes, 0);
+      float sum = 0;
+      for (float v : lanes) sum += v;
+      float mean = sum / d;
+      acc = FloatVector.zero(F);
+      for (int i = 0; i < d; i += F.length()) {
+        FloatVector c = FloatVector.fromMemorySegment(F, x, base + 4L * i, ORDER).sub(mean);
+        acc = c.fma(c, acc);
+      }
+      acc.intoArray(lanes, 0);
+      float squares = 0;
+      for (float v : lanes) squares += v;
+      float rstd = 1f / (float) Math.sqrt(squares / d + eps);
+      stats.setAtIndex(JAVA_FLOAT, 2 * r, mean);
+      stats.setAtIndex(JAVA_FLOAT, 2 * r + 1, rstd);
+      for (int i = 0; i < d; i += F.length()) {
+        long at = base + 4L * i, c = cond + 4L * i;
+        FloatVector xhat = FloatVector.fromMemorySegment(F, x, at, ORDER).sub(mean).mul(rstd);
+        IntVector out =
+            xhat.fma(
+                    FloatVector.fromMemorySegment(F, scale1, c, ORDER),
+                    FloatVector.fromMemorySegment(F, shift, c, ORDER))
+                .reinterpretAsInts();
+        // round to nearest even on the upper 16 bits; NaNs stay NaN (their upper mantissa is set)
+        out = out.add(out.lanewise(VectorOperators.LSHR, 16).and(1)).add(0x7FFF);
+        ((ShortVector)
+                out.lanewise(VectorOperators.LSHR, 16).convertShape(VectorOperators.I2S, S, 0))
+            .intoMemorySegment(h, r * 2L * d + 2L * i, ORDER);
+      }
+    }
+  }
+
+  /**
+   * Backward of both, from {@code g} = dL/dh (fp32, (rows, d)): writes dL/dx into {@code gx} (which
+   * may be {@code g}) and adds dL/dshift and dL/dscale, summed over each sample's tokens, into
+   * {@code gShift} and {@code gScale}: rows of {@code d} floats {@code condStride} floats apart,
+   * one per sample. With xhat = (x - mean) rstd and u = g scale1, dL/dx = rstd (u - mean(u) - xhat
+   * mean(u xhat)).
+   */
+  static void backward(
+      MemorySegment g,
+      MemorySegment x,
+      MemorySegment scale1,
+      MemorySegment stats,
+      MemorySegment gx,
+      MemorySegment gShift,
+      MemorySegment gScale,
+      long rows,
+      long tokens,
+      int d,
+      long condStride) {
+    float[] lanes = new float[F.length()];
+    long rowBytes = 4L * d;
+    for (long r = 0; r < rows; r++) {
+      long base = r * rowBytes, cond = (r / tokens) * rowBytes;
+      long acc = (r / tokens) * 4L * condStride;
+      float mean = stats.getAtIndex(JAVA_FLOAT, 2 * r);
+      float rstd = stats.getAtIndex(JAVA_FLOAT, 2 * r + 1);
+      FloatVector sumU = FloatVector.zero(F), sumUXhat = FloatVector.zero(F);
+      for (int i = 0; i < d; i += F.length()) {
+        long at = base + 4L * i, c = cond + 4L * i, a = acc + 4L * i;
+        FloatVector gv = FloatVector.fromMemorySegment(F, g, at, ORDER);
+        FloatVector xhat = FloatVector.fromMemorySegment(F, x, at, ORDER).sub(mean).mul(rstd);
+        FloatVector u = gv.mul(FloatVector.fromMemorySegment(F, scale1, c, ORDER));
+        sumU = sumU.add(u);
+        sumUXhat = u.fma(xhat, sumUXhat);
+        FloatVector.fromMemorySegment(F, gShift, a, ORDER)
+            .add(gv)
+            .intoMemorySegment(gShift, a, ORDER);
+        gv.fma(xhat, FloatVector.fromMemorySegment(F, gScale, a, ORDER))
+            .intoMemorySegment(gScale, a, ORDER);
+      }
+      sumU.intoArray(lanes, 0);
+      float meanU = 0;
+      for (float v : lanes) meanU += v;
+      meanU /= d;
+      sumUXhat.intoArray(lanes, 0);
+      float meanUXhat = 0;
+      for (float v : lanes) meanUXhat += v;
+      meanUXhat /= d;
+      for (int i = 0; i < d; i += F.length()) {
+        long at = base + 4L * i, c = cond + 4L * i;
+        FloatVector xhat = FloatVector.fromMemorySegment(F, x, at, ORDER).sub(mean).mul(rstd);
+        FloatVector u =
+            FloatVector.fromMemorySegment(F, g, at, ORDER)
+                .mul(FloatVector.fromMemorySegment(F, scale1, c, ORDER));
+        xhat.mul(-meanUXhat).add(u).sub(meanU).mul(rstd).intoMemorySegment(gx, at, ORDER);
+      }
+    }
+  }
+}

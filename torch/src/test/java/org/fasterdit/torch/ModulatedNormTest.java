@@ -1,0 +1,173 @@
+package org.fasterdit.torch;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import org.bytedeco.pytorch.BoolOptional;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptional;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.DeviceType;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The fused modulated layer norm against LibTorch's layer_norm and addcmul: values, and the
+ * gradients of x, of the conditioning and of the weights that made it, through two norms reading
+ * one conditioning (as in a DiT block), in fp32 and under bf16 autocast.
+ */
+class ModulatedNormTest {
+  private static final int N = 3, T = 5, D = 64, CHUNKS = 6;
+  private static final double EPS = 1e-6;
+  private int threads;
+
+  @BeforeEach
+  void oneAtenThread() {
+    assumeTrue(GeluTanh.FUSED, "needs --add-modules=jdk.incubator.vector and 8-lane vectors");
+    threads = torch.get_num_threads();
+    torch.set_num_threads(1); // as on a step worker
+  }
+
+  @AfterEach
+  void restoreThreads() {
+    if (threads > 0) torch.set_num_threads(threads);
+  }
+
+  @Test
+  void gradientsMatchLibTorchsInFp32() {
+    compare(null, true, 2e-5);
+  }
+
+  @Test
+  void gradientsMatchLibTorchsUnderBf16Autocast() {
+    // both sides round the norm's output to bf16 for the next matmul; an fp32 difference of an
+    // ulp may round the other way, one bf16 step (2^-8 relative) at most
+    compare(ScalarType.BFloat16, true, 2e-2);
+  }
+
+  @Test
+  void theConditioningGetsItsGradientAlsoWhenOnlyTheNormsReadIt() {
+    // as in DiT's final layer: no gate, only shift and scale
+    compare(null, false, 2e-5);
+    compare(ScalarType.BFloat16, false, 2e-2);
+  }
+
+  @Test
+  void withoutGradTheForwardMatchesLibTorchs() {
+    try (var scope = NativeScope.open();
+        var noGrad = NoGrad.on()) {
+      torch.manual_seed(5);
+      Tensor x = torch.randn(N, T, D).mul(Scalars.of(3.0)).add(Scalars.of(0.5));
+      Tensor m = torch.randn(N, CHUNKS * D);
+      Tensor fused = ModulatedNorm.over(m, CHUNKS, EPS).apply(x, 3, 4);
+      assertEquals(ScalarType.Float, fused.scalar_type().intern());
+      assertClose(reference(x, m, 3, 4), fused, 2e-5, "values");
+      try (var bf16 = Autocast.on(DeviceType.CPU, ScalarType.BFloat16)) {
+        Tensor low = ModulatedNorm.over(m, CHUNKS, EPS).apply(x, 0, 1);
+        assertEquals(ScalarType.BFloat16, low.scalar_type().intern(), "the autocast dtype");
+        assertClose(reference(x, m, 0, 1), low, 1e-2, "bf16 values");
+      }
+    }
+  }
+
+  @Test
+  void aScopeLeftWithoutItsBackwardRefusesToEnd() {
+    try (var scope = NativeScope.open()) {
+      Tensor x = torch.randn(N, T, D).requires_grad_(true);
+      Tensor m = torch.randn(N, CHUNKS * D).requires_grad_(true);
+      var fused = FusedBackward.open();
+      ModulatedNorm.over(m.mul(Scalars.of(1.0)), CHUNKS, EPS).apply(x.mul(Scalars.of(1.0)), 0, 1);
+      IllegalStateException e = assertThrows(IllegalStateException.class, fused::close);
+      assertTrue(e.getMessage().contains("got no backward"), e.getMessage());
+      // and the next scope starts clean: a full forward and backward in it closes fine
+      try (var again = FusedBackward.open()) {
+        Tensor h =
+            ModulatedNorm.over(m.mul(Scalars.of(1.0)), CHUNKS, EPS)
+                .apply(x.mul(Scalars.of(1.0)), 0, 1);
+        h.sum().backward();
+      }
+    }
+  }
+
+  /**
+   * Runs the DiT-block-like graph both ways and compares the two norms' outputs and the gradients
+   * of x, c and w.
+   */
+  private static void compare(ScalarType autocast, boolean gated, double tolerance) {
+    try (var scope = NativeScope.open()) {
+      Tensor[] stock = run(false, autocast, gated), fused = run(true, autocast, gated);
+      String[] names = {"first norm", "second norm", "dL/dx", "dL/dc", "dL/dw"};
+      for (int i = 0; i < names.length; i++) assertClose(stock[i], fused[i], tolerance, names[i]);
+    }
+  }
+
+  private static Tensor[] run(boolean fused, ScalarType autocast, boolean gated) {
+    torch.manual_seed(3);
+    Tensor x0 = torch.randn(N, T, D).mul(Scalars.of(2.0)).add(Scalars.of(0.5));
+    x0.requires_grad_(true);
+    Tensor c = torch.randn(N, 16).requires_grad_(true);
+    Tensor w = torch.randn(CHUNKS * D, 16).mul(Scalars.of(0.3)).requires_grad_(true);
+    Tensor up1 = torch.randn(N, T, D), up2 = torch.randn(N, T, D), upGate = torch.randn(N, D);
+    try (var recording = fused ? FusedBackward.open() : null;
+        var precision =
+            autocast == null
+                ? Autocast.off(DeviceType.CPU)
+                : Autocast.on(DeviceType.CPU, autocast)) {
+      Tensor m = torch.linear(c, w, new TensorOptional()); // (N, 6D), bf16 under autocast
+      Tensor x = x0.mul(Scalars.of(1.0)); // a residual stream, not a leaf
+      ModulatedNorm norms = ModulatedNorm.over(m, CHUNKS, EPS);
+      Tensor gate = gated ? norms.chunk(2) : null;
+      Tensor h1 = fused ? norms.apply(x, 0, 1) : lowered(reference(x, m, 0, 1), autocast);
+      Tensor x2 = x.add(h1.to(ScalarType.Float).mul(up1));
+      Tensor h2 = fused ? norms.apply(x2, 3, 4) : lowered(reference(x2, m, 3, 4), autocast);
+      if (fused) { // the fused path ran: its recorded node, or the zero that reaches m
+        String node = h1.grad_fn().name().getString();
+        String fusedNode = gated ? (autocast == null ? "Clone" : "ToCopy") : "Add";
+        assertTrue(node.startsWith(fusedNode), "fused: " + node);
+      }
+      Tensor loss = h2.to(ScalarType.Float).mul(up2).sum();
+      if (gated) loss = loss.add(gate.to(ScalarType.Float).mul(upGate).sum());
+      TensorVector g =
+          torch.grad(
+              new TensorVector(loss),
+              new TensorVector(x0, c, w),
+              new TensorVector(),
+              new BoolOptional(false),
+              false,
+              false);
+      return new Tensor[] {
+        h1.detach(), h2.detach(), new Tensor(g.get(0)), new Tensor(g.get(1)), new Tensor(g.get(2))
+      };
+    }
+  }
+
+  /** LibTorch's ops: fp32 layer norm, then one addcmul with the conditioning in fp32. */
+  private static Tensor reference(Tensor x, Tensor m, int shift, int scale) {
+    Tensor norm =
+        torch.layer_norm(x, new long[] {D}, new TensorOptional(), new TensorOptional(), EPS, false);
+    return torch.addcmul(
+        m.narrow(1, (long) shift * D, D).to(ScalarType.Float).unsqueeze(1),
+        norm,
+        m.narrow(1, (long) scale * D, D).to(ScalarType.Float).unsqueeze(1).add(Scalars.of(1.0)));
+  }
+
+  /** What the next matmul would take under autocast: the value rounded to its dtype. */
+  private static Tensor lowered(Tensor h, ScalarType autocast) {
+    return autocast == null ? h : h.to(autocast);
+  }
+
+  /** max |a - b| within {@code tolerance} times max |a| (and a is not all zeros). */
+  private static void assertClose(Tensor a, Tensor b, double tolerance, String what) {
+    Tensor fa = a.to(ScalarType.Float), fb = b.to(ScalarType.Float);
+    double scale = fa.abs().max().item_double();
+    double diff = fa.sub(fb).abs().max().item_double();
+    assertTrue(scale > 0, what + " is all zeros");
+    assertTrue(
+        diff <= tolerance * scale, what + ": max difference " + diff + " at magnitude " + scale);
+  }
+}
