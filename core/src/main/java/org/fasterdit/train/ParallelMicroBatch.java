@@ -16,6 +16,7 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.fasterdit.diffusion.LossTerms;
 import org.fasterdit.torch.FusedBackward;
 import org.fasterdit.torch.GeluTanh;
+import org.fasterdit.torch.ModulatedNorm;
 import org.fasterdit.torch.NativeScope;
 import org.fasterdit.torch.NoGrad;
 import org.fasterdit.torch.Scalars;
@@ -53,7 +54,9 @@ final class ParallelMicroBatch implements AutoCloseable {
       throw new IllegalArgumentException(
           "parallel micro-batches need >= 2 workers, got " + workers);
     this.workers = workers;
-    GeluTanh.warmUp(); // the workers run the fused GELU: compile it before the first step
+    // the workers run the fused GELU and norms: compile them before the first step
+    GeluTanh.warmUp();
+    ModulatedNorm.warmUp();
     this.pool =
         Executors.newFixedThreadPool(
             workers,

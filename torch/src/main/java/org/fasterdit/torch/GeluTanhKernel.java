@@ -1,10 +1,8 @@
 package org.fasterdit.torch;
 
-import com.sun.management.ThreadMXBean;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.management.ManagementFactory;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -84,23 +82,22 @@ final class GeluTanhKernel {
   static boolean warmUp(long deadlineNanos) {
     int n = 64 * F.length();
     try (Arena arena = Arena.ofConfined()) {
-      // segments of the kind GeluTanh passes (a raw address, global scope): the compiled loops
-      // are specialised to the segment class they saw, and another kind would recompile them
-      MemorySegment x = unscoped(arena.allocate(4L * n)), y = unscoped(arena.allocate(4L * n));
-      MemorySegment d = unscoped(arena.allocate(4L * n));
+      MemorySegment x = VectorWarmUp.unscoped(arena.allocate(4L * n)),
+          y = VectorWarmUp.unscoped(arena.allocate(4L * n));
+      MemorySegment d = VectorWarmUp.unscoped(arena.allocate(4L * n));
       for (int i = 0; i < n; i++) x.setAtIndex(ValueLayout.JAVA_FLOAT, i, (i % 97 - 48) / 8f);
       boolean f32Done = false, bf16Done = false;
       while (!(f32Done && bf16Done) && System.nanoTime() < deadlineNanos) {
         if (!f32Done)
           f32Done =
-              allocatesNothing(
+              VectorWarmUp.allocatesNothing(
                   () -> {
                     f32(x, y, d, n);
                     f32(x, y, null, n);
                   });
         if (!bf16Done)
           bf16Done = // the fp32 bits read as bf16 pairs: any values will do
-              allocatesNothing(
+              VectorWarmUp.allocatesNothing(
                   () -> {
                     bf16(x, y, d, n);
                     bf16(x, y, null, n);
@@ -108,19 +105,6 @@ final class GeluTanhKernel {
       }
       return f32Done && bf16Done;
     }
-  }
-
-  /** Whether {@code calls} allocated (next to) nothing on this thread's heap. */
-  private static boolean allocatesNothing(Runnable calls) {
-    ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
-    long id = Thread.currentThread().threadId();
-    long before = threads.getThreadAllocatedBytes(id);
-    calls.run();
-    return threads.getThreadAllocatedBytes(id) - before < 64;
-  }
-
-  private static MemorySegment unscoped(MemorySegment s) {
-    return MemorySegment.ofAddress(s.address()).reinterpret(s.byteSize());
   }
 
   /** A loop over whole vectors: {@code n} is a multiple of the vector length. */

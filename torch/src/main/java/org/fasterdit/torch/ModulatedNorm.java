@@ -40,18 +40,18 @@ public final class ModulatedNorm {
   private final ConditioningGradient gradient;
 
   private ModulatedNorm(Tensor m, int chunks, double eps) {
-    this.m = m;
     this.d = m.size(1) / chunks;
     this.eps = eps;
-    this.gradient =
-        FusedBackward.recording() && m.requires_grad() && conditioningFusable()
-            ? ConditioningGradient.record(m)
-            : null;
+    boolean record = FusedBackward.recording() && m.requires_grad() && conditioningFusable(m, d);
+    // the hook goes on a view made for it: on m's own node it would stay there, and fire again
+    // in a later backward through m
+    this.m = record ? m.view_as(m) : m;
+    this.gradient = record ? ConditioningGradient.record(this.m) : null;
   }
 
   /**
-   * The norms that read {@code m} (N, chunks D): make it right after {@code m}, before any other op
-   * reads {@code m}, so that its hook is recorded first.
+   * The norms that read {@code m} (N, chunks D). Other readers of m's chunks take them through
+   * {@link #chunk}.
    */
   public static ModulatedNorm over(Tensor m, int chunks, double eps) {
     if (m.dim() != 2 || m.size(1) % chunks != 0)
@@ -63,6 +63,24 @@ public final class ModulatedNorm {
               + " chunks");
     return new ModulatedNorm(m, chunks, eps);
   }
+
+  /**
+   * Compiles the fused loops before the first step, as {@link GeluTanh#warmUp} does for its own and
+   * for the same reason; later calls return at once. Returns whether they were seen compiled within
+   * the time limit.
+   */
+  public static synchronized boolean warmUp() {
+    if (!GeluTanh.FUSED || warmUpTried) return warmedUp;
+    warmUpTried = true;
+    warmedUp = ModulatedNormKernel.warmUp(System.nanoTime() + WARM_UP_LIMIT_NS);
+    System.gc(); // a full collection shrinks the heap back to what is live
+    return warmedUp;
+  }
+
+  private static boolean warmUpTried, warmedUp;
+
+  /** As {@link GeluTanh}'s: under a second here; a JVM without C2 never gets there. */
+  private static final long WARM_UP_LIMIT_NS = 5_000_000_000L;
 
   /**
    * Chunk {@code i} of m (N, D) for other uses (a block's gates), as {@code m.chunk(chunks, 1)}
@@ -148,7 +166,7 @@ public final class ModulatedNorm {
     return torch.get_autocast_dtype(DeviceType.CPU).intern();
   }
 
-  private boolean conditioningFusable() {
+  private static boolean conditioningFusable(Tensor m, long d) {
     ScalarType t = m.scalar_type().intern();
     return GeluTanh.FUSED
         && m.device().is_cpu()
@@ -157,7 +175,7 @@ public final class ModulatedNorm {
   }
 
   private boolean fusable(Tensor x, ScalarType out) {
-    return conditioningFusable()
+    return conditioningFusable(m, d)
         && (out == ScalarType.Float || out == ScalarType.BFloat16)
         && x.device().is_cpu()
         && x.scalar_type().intern() == ScalarType.Float

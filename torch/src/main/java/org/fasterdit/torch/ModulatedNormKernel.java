@@ -2,6 +2,7 @@ package org.fasterdit.torch;
 
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
@@ -34,6 +35,56 @@ final class ModulatedNormKernel {
 
   static int lanes() {
     return F.length();
+  }
+
+  /**
+   * Calls the three loops on small scratch buffers until a call of each allocates next to nothing
+   * (compiled, see {@link VectorWarmUp}), or until {@code deadlineNanos} (System.nanoTime). Returns
+   * whether all three got there.
+   */
+  static boolean warmUp(long deadlineNanos) {
+    int d = 4 * F.length(), tokens = 4, rows = 2 * tokens;
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment x = VectorWarmUp.unscoped(arena.allocate(4L * rows * d));
+      MemorySegment g = VectorWarmUp.unscoped(arena.allocate(4L * rows * d));
+      MemorySegment h = VectorWarmUp.unscoped(arena.allocate(4L * rows * d));
+      MemorySegment cond = VectorWarmUp.unscoped(arena.allocate(4L * 2 * d));
+      MemorySegment sums = VectorWarmUp.unscoped(arena.allocate(4L * 2 * 2 * d));
+      MemorySegment stats = VectorWarmUp.unscoped(arena.allocate(4L * 2 * rows));
+      for (int i = 0; i < rows * d; i++) {
+        x.setAtIndex(JAVA_FLOAT, i, (i % 97 - 48) / 8f);
+        g.setAtIndex(JAVA_FLOAT, i, (i % 89 - 44) / 8f);
+      }
+      for (int i = 0; i < 2 * d; i++) cond.setAtIndex(JAVA_FLOAT, i, (i % 7) / 8f);
+      boolean f32 = false, bf16 = false, back = false;
+      while (!(f32 && bf16 && back) && System.nanoTime() < deadlineNanos) {
+        if (!f32)
+          f32 =
+              VectorWarmUp.allocatesNothing(
+                  () -> forwardF32(x, cond, cond, h, stats, rows, tokens, d, 1e-6f));
+        if (!bf16)
+          bf16 =
+              VectorWarmUp.allocatesNothing(
+                  () -> forwardBf16(x, cond, cond, h, stats, rows, tokens, d, 1e-6f));
+        if (!back)
+          back =
+              VectorWarmUp.allocatesNothing(
+                  () ->
+                      backward(
+                          g,
+                          x,
+                          cond,
+                          stats,
+                          h,
+                          sums,
+                          sums.asSlice(4L * d),
+                          rows,
+                          tokens,
+                          d,
+                          2L * d));
+      }
+      return f32 && bf16 && back;
+    }
   }
 
   /**

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.sun.management.ThreadMXBean;
+import java.lang.management.ManagementFactory;
 import org.bytedeco.pytorch.BoolOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
@@ -90,6 +92,34 @@ class ModulatedNormTest {
             ModulatedNorm.over(m.mul(Scalars.of(1.0)), CHUNKS, EPS)
                 .apply(x.mul(Scalars.of(1.0)), 0, 1);
         h.sum().backward();
+      }
+    }
+  }
+
+  /**
+   * Before the JIT compiles the loops every vector operation allocates (tens of MB per call at a
+   * step worker's size); after the warm-up a forward and backward allocate only small wrappers.
+   */
+  @Test
+  void afterTheWarmUpAForwardAndBackwardMakeNoVectorGarbage() {
+    assertTrue(ModulatedNorm.warmUp(), "the loops compiled within the warm-up's time limit");
+    ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
+    long id = Thread.currentThread().threadId();
+    try (var scope = NativeScope.open();
+        var bf16 = Autocast.on(DeviceType.CPU, ScalarType.BFloat16)) {
+      Tensor x = torch.randn(4, 256, 384).requires_grad_(true).mul(Scalars.of(1.0));
+      Tensor m = torch.randn(4, 6 * 384).requires_grad_(true).mul(Scalars.of(1.0));
+      for (int round = 0; round < 2; round++) { // the second round is measured
+        long before = threads.getThreadAllocatedBytes(id);
+        try (var fused = FusedBackward.open()) {
+          ModulatedNorm norms = ModulatedNorm.over(m, 6, EPS);
+          Tensor loss = norms.apply(x, 0, 1).to(ScalarType.Float).sum();
+          loss = loss.add(norms.chunk(2).to(ScalarType.Float).sum());
+          loss.backward();
+        }
+        long allocated = threads.getThreadAllocatedBytes(id) - before;
+        if (round == 1)
+          assertTrue(allocated < 256 * 1024, allocated + " bytes allocated by a step's worth");
       }
     }
   }
