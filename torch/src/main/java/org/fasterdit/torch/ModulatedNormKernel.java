@@ -106,24 +106,9 @@ final class ModulatedNormKernel {
     long rowBytes = 4L * d;
     for (long r = 0; r < rows; r++) {
       long base = r * rowBytes, cond = (r / tokens) * rowBytes;
-      FloatVector acc = FloatVector.zero(F);
-      for (int i = 0; i < d; i += F.length())
-        acc = acc.add(FloatVector.fromMemorySegment(F, x, base + 4L * i, ORDER));
-      acc.intoArray(lanes, 0);
-      float sum = 0;
-      for (float v : lanes) sum += v;
-      float mean = sum / d;
-      acc = FloatVector.zero(F);
-      for (int i = 0; i < d; i += F.length()) {
-        FloatVector c = FloatVector.fromMemorySegment(F, x, base + 4L * i, ORDER).sub(mean);
-        acc = c.fma(c, acc);
-      }
-      acc.intoArray(lanes, 0);
-      float squares = 0;
-      for (float v : lanes) squares += v;
-      float rstd = 1f / (float) Math.sqrt(squares / d + eps);
-      stats.setAtIndex(JAVA_FLOAT, 2 * r, mean);
-      stats.setAtIndex(JAVA_FLOAT, 2 * r + 1, rstd);
+      rowStats(x, base, d, eps, lanes, stats, r);
+      float mean = stats.getAtIndex(JAVA_FLOAT, 2 * r);
+      float rstd = stats.getAtIndex(JAVA_FLOAT, 2 * r + 1);
       for (int i = 0; i < d; i += F.length()) {
         long at = base + 4L * i, c = cond + 4L * i;
         FloatVector xhat = FloatVector.fromMemorySegment(F, x, at, ORDER).sub(mean).mul(rstd);
@@ -153,24 +138,9 @@ final class ModulatedNormKernel {
     long rowBytes = 4L * d;
     for (long r = 0; r < rows; r++) {
       long base = r * rowBytes, cond = (r / tokens) * rowBytes;
-      FloatVector acc = FloatVector.zero(F);
-      for (int i = 0; i < d; i += F.length())
-        acc = acc.add(FloatVector.fromMemorySegment(F, x, base + 4L * i, ORDER));
-      acc.intoArray(lanes, 0);
-      float sum = 0;
-      for (float v : lanes) sum += v;
-      float mean = sum / d;
-      acc = FloatVector.zero(F);
-      for (int i = 0; i < d; i += F.length()) {
-        FloatVector c = FloatVector.fromMemorySegment(F, x, base + 4L * i, ORDER).sub(mean);
-        acc = c.fma(c, acc);
-      }
-      acc.intoArray(lanes, 0);
-      float squares = 0;
-      for (float v : lanes) squares += v;
-      float rstd = 1f / (float) Math.sqrt(squares / d + eps);
-      stats.setAtIndex(JAVA_FLOAT, 2 * r, mean);
-      stats.setAtIndex(JAVA_FLOAT, 2 * r + 1, rstd);
+      rowStats(x, base, d, eps, lanes, stats, r);
+      float mean = stats.getAtIndex(JAVA_FLOAT, 2 * r);
+      float rstd = stats.getAtIndex(JAVA_FLOAT, 2 * r + 1);
       for (int i = 0; i < d; i += F.length()) {
         long at = base + 4L * i, c = cond + 4L * i;
         FloatVector xhat = FloatVector.fromMemorySegment(F, x, at, ORDER).sub(mean).mul(rstd);
@@ -186,6 +156,33 @@ final class ModulatedNormKernel {
             .intoMemorySegment(h, r * 2L * d + 2L * i, ORDER);
       }
     }
+  }
+
+  /**
+   * Mean and 1 / sqrt(variance + eps) of row {@code r} (at byte {@code base} of {@code x}) into
+   * {@code stats}, two passes over the row (it is in cache by the second). A method of its own: its
+   * vectors stay inside it, so a call the JIT does not inline boxes nothing.
+   */
+  private static void rowStats(
+      MemorySegment x, long base, int d, float eps, float[] lanes, MemorySegment stats, long r) {
+    FloatVector acc = FloatVector.zero(F);
+    for (int i = 0; i < d; i += F.length())
+      acc = acc.add(FloatVector.fromMemorySegment(F, x, base + 4L * i, ORDER));
+    acc.intoArray(lanes, 0);
+    float sum = 0;
+    for (float v : lanes) sum += v;
+    float mean = sum / d;
+    acc = FloatVector.zero(F);
+    for (int i = 0; i < d; i += F.length()) {
+      FloatVector c = FloatVector.fromMemorySegment(F, x, base + 4L * i, ORDER).sub(mean);
+      acc = c.fma(c, acc);
+    }
+    acc.intoArray(lanes, 0);
+    float squares = 0;
+    for (float v : lanes) squares += v;
+    float rstd = 1f / (float) Math.sqrt(squares / d + eps);
+    stats.setAtIndex(JAVA_FLOAT, 2 * r, mean);
+    stats.setAtIndex(JAVA_FLOAT, 2 * r + 1, rstd);
   }
 
   /**
