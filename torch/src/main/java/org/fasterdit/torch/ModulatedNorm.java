@@ -117,7 +117,7 @@ public final class ModulatedNorm {
       FusedBackward.record(
           view,
           new NormGradient(
-              x, shift, scale1, stats, gradient, shiftChunk * d, scaleChunk * d, bf16, tokens));
+              x, scale1, stats, gradient, shiftChunk * d, scaleChunk * d, bf16, tokens));
       gradient.recorded++;
       if (!gradient.reached) {
         // m's gradient, and with it the hook that adds the norms' part, is computed only when
@@ -226,7 +226,7 @@ public final class ModulatedNorm {
 
   /** The hook on the view of x: the fused backward. */
   private static final class NormGradient implements FusedBackward.Pending {
-    private final Tensor x, shift, scale1, stats;
+    private final Tensor x, scale1, stats;
     private final ConditioningGradient into;
     private final long shiftColumn, scaleColumn, tokens;
 
@@ -235,7 +235,6 @@ public final class ModulatedNorm {
 
     NormGradient(
         Tensor x,
-        Tensor shift,
         Tensor scale1,
         Tensor stats,
         ConditioningGradient into,
@@ -244,7 +243,6 @@ public final class ModulatedNorm {
         boolean overwritable,
         long tokens) {
       this.x = NativeScope.retain(x);
-      this.shift = NativeScope.retain(shift);
       this.scale1 = NativeScope.retain(scale1);
       this.stats = NativeScope.retain(stats);
       this.into = into;
@@ -280,7 +278,6 @@ public final class ModulatedNorm {
     @Override
     public void release() {
       NativeScope.release(x);
-      NativeScope.release(shift);
       NativeScope.release(scale1);
       NativeScope.release(stats);
     }
