@@ -71,18 +71,12 @@ public final class GeluTanh {
   public static synchronized boolean warmUp() {
     if (!FUSED || warmUpTried) return warmedUp;
     warmUpTried = true;
-    warmedUp = GeluTanhKernel.warmUp(System.nanoTime() + WARM_UP_LIMIT_NS);
+    warmedUp = GeluTanhKernel.warmUp(System.nanoTime() + VectorWarmUp.LIMIT_NS);
     System.gc(); // a full collection shrinks the heap back to what is live
     return warmedUp;
   }
 
   private static boolean warmUpTried, warmedUp;
-
-  /**
-   * The warm-up gives up after this long: it took under a second here, and a JVM without C2
-   * (-XX:TieredStopAtLevel=1) never gets there.
-   */
-  private static final long WARM_UP_LIMIT_NS = 5_000_000_000L;
 
   private static boolean usable(Tensor x) {
     if (!FUSED || !x.device().is_cpu() || !x.is_contiguous()) return false;

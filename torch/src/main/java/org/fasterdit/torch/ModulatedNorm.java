@@ -72,15 +72,12 @@ public final class ModulatedNorm {
   public static synchronized boolean warmUp() {
     if (!GeluTanh.FUSED || warmUpTried) return warmedUp;
     warmUpTried = true;
-    warmedUp = ModulatedNormKernel.warmUp(System.nanoTime() + WARM_UP_LIMIT_NS);
+    warmedUp = ModulatedNormKernel.warmUp(System.nanoTime() + VectorWarmUp.LIMIT_NS);
     System.gc(); // a full collection shrinks the heap back to what is live
     return warmedUp;
   }
 
   private static boolean warmUpTried, warmedUp;
-
-  /** As {@link GeluTanh}'s: under a second here; a JVM without C2 never gets there. */
-  private static final long WARM_UP_LIMIT_NS = 5_000_000_000L;
 
   /**
    * Chunk {@code i} of m (N, D) for other uses (a block's gates), as {@code m.chunk(chunks, 1)}

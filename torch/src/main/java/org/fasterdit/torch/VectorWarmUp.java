@@ -14,6 +14,12 @@ final class VectorWarmUp {
   private VectorWarmUp() {}
 
   /**
+   * A warm-up gives up after this long: each took under a second here, and a JVM without C2
+   * (-XX:TieredStopAtLevel=1) never gets there.
+   */
+  static final long LIMIT_NS = 5_000_000_000L;
+
+  /**
    * Whether {@code calls} allocated next to nothing on this thread's heap: under 1 KB, which a
    * compiled loop's few small arrays stay under and a loop still boxing vectors never does.
    */
