@@ -20,6 +20,7 @@ import org.fasterdit.torch.ModulatedNorm;
 import org.fasterdit.torch.NativeScope;
 import org.fasterdit.torch.NoGrad;
 import org.fasterdit.torch.Scalars;
+import org.fasterdit.torch.ScaledSoftmax;
 import org.fasterdit.torch.Threads;
 
 /**
@@ -57,6 +58,7 @@ final class ParallelMicroBatch implements AutoCloseable {
     // the workers run the fused GELU and norms: compile them before the first step
     GeluTanh.warmUp();
     ModulatedNorm.warmUp();
+    ScaledSoftmax.warmUp();
     this.pool =
         Executors.newFixedThreadPool(
             workers,
