@@ -20,7 +20,6 @@ import org.fasterdit.torch.ModulatedNorm;
 import org.fasterdit.torch.NativeScope;
 import org.fasterdit.torch.NoGrad;
 import org.fasterdit.torch.Scalars;
-import org.fasterdit.torch.ScaledSoftmax;
 import org.fasterdit.torch.Threads;
 
 /**
@@ -58,7 +57,6 @@ final class ParallelMicroBatch implements AutoCloseable {
     // the workers run the fused GELU and norms: compile them before the first step
     GeluTanh.warmUp();
     ModulatedNorm.warmUp();
-    ScaledSoftmax.warmUp();
     this.pool =
         Executors.newFixedThreadPool(
             workers,

@@ -1,7 +1,6 @@
 package org.fasterdit.model;
 
 import org.bytedeco.pytorch.DoubleOptional;
-import org.bytedeco.pytorch.GradMode;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch;
@@ -9,7 +8,6 @@ import org.bytedeco.pytorch.global.torch.DeviceType;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.fasterdit.torch.Autocast;
 import org.fasterdit.torch.Scalars;
-import org.fasterdit.torch.ScaledSoftmax;
 
 /** softmax(q k^T / sqrt(d)) v: LibTorch's fused scaled_dot_product_attention, or its parts. */
 public final class ScaledDotProduct {
@@ -39,17 +37,9 @@ public final class ScaledDotProduct {
     return sdpa(q, k, v);
   }
 
-  /**
-   * Under bf16 autocast: matmuls in bf16, softmax in fp32, either fused with the scale ({@link
-   * ScaledSoftmax}) or as LibTorch's ops with the scale folded into q (T/d times fewer multiplies
-   * than on the scores).
-   */
+  /** Under bf16 autocast: matmuls in bf16, softmax in fp32; the scale folded into q. */
   private static Tensor explicit(Tensor q, Tensor k, Tensor v) {
-    double scale = 1 / Math.sqrt(q.size(-1));
-    boolean needsGrad = GradMode.is_enabled() && (q.requires_grad() || k.requires_grad());
-    if (ScaledSoftmax.fusesFor(k.size(-2), needsGrad))
-      return ScaledSoftmax.applyConsuming(q.matmul(k.transpose(-2, -1)), scale).matmul(v);
-    Tensor scores = q.mul(Scalars.of(scale)).matmul(k.transpose(-2, -1));
+    Tensor scores = q.mul(Scalars.of(1 / Math.sqrt(q.size(-1)))).matmul(k.transpose(-2, -1));
     return scores.softmax(-1).matmul(v);
   }
 
