@@ -21,6 +21,7 @@ import org.fasterdit.torch.NativeScope;
 import org.fasterdit.torch.NoGrad;
 import org.fasterdit.torch.Scalars;
 import org.fasterdit.torch.Threads;
+import org.fasterdit.torch.WidenedSum;
 
 /**
  * Data parallelism inside one process: a micro-batch is cut into contiguous slices, one per worker
@@ -54,9 +55,10 @@ final class ParallelMicroBatch implements AutoCloseable {
       throw new IllegalArgumentException(
           "parallel micro-batches need >= 2 workers, got " + workers);
     this.workers = workers;
-    // the workers run the fused GELU and norms: compile them before the first step
+    // the workers run the fused GELU, norms and gradient sums: compile them before the first step
     GeluTanh.warmUp();
     ModulatedNorm.warmUp();
+    WidenedSum.warmUp();
     this.pool =
         Executors.newFixedThreadPool(
             workers,
@@ -137,11 +139,19 @@ final class ParallelMicroBatch implements AutoCloseable {
     for (int i = lo; i < hi; i++) {
       Tensor p = params.get(i);
       ScalarType type = p.scalar_type().intern();
+      List<Tensor> parts = new ArrayList<>(done.size());
+      for (SliceGrads s : done) if (s.grads.get(i) != null) parts.add(s.grads.get(i));
+      if (parts.isEmpty()) continue;
+      Tensor existing = p.grad();
+      if (type == ScalarType.Float && WidenedSum.fusable(parts, existing)) {
+        // bf16 gradients (bf16 autocast): the same sums in one pass, bit for bit
+        Tensor sum = WidenedSum.into(existing, parts);
+        if (!existing.defined()) p.mutable_grad().put(sum);
+        continue;
+      }
       Tensor sum = null;
       boolean owned = false; // sum is memory of its own, not a gradient autograd returned
-      for (SliceGrads s : done) {
-        Tensor g = s.grads.get(i);
-        if (g == null) continue;
+      for (Tensor g : parts) {
         if (sum == null) {
           owned = g.scalar_type().intern() != type;
           sum = owned ? g.to(type) : g;
@@ -152,10 +162,8 @@ final class ParallelMicroBatch implements AutoCloseable {
           owned = true;
         }
       }
-      if (sum == null) continue;
       if (!owned)
         sum = sum.clone(); // a lone gradient may be such a view: the .grad slot gets its own memory
-      Tensor existing = p.grad();
       if (existing.defined()) existing.add_(sum);
       else p.mutable_grad().put(sum); // the gradient slot keeps its own reference
     }

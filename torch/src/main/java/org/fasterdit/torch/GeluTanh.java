@@ -68,15 +68,11 @@ public final class GeluTanh {
    * after a warm-up that ran out of time. Returns whether the loops were seen compiled (no
    * allocation per call) before the time limit.
    */
-  public static synchronized boolean warmUp() {
-    if (!FUSED || warmUpTried) return warmedUp;
-    warmUpTried = true;
-    warmedUp = GeluTanhKernel.warmUp(System.nanoTime() + VectorWarmUp.LIMIT_NS);
-    System.gc(); // a full collection shrinks the heap back to what is live
-    return warmedUp;
+  public static boolean warmUp() {
+    return FUSED && WARM_UP.run(GeluTanhKernel::warmUp);
   }
 
-  private static boolean warmUpTried, warmedUp;
+  private static final VectorWarmUp.Once WARM_UP = new VectorWarmUp.Once();
 
   private static boolean usable(Tensor x) {
     if (!FUSED || !x.device().is_cpu() || !x.is_contiguous()) return false;

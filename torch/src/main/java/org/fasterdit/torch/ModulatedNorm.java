@@ -69,15 +69,11 @@ public final class ModulatedNorm {
    * for the same reason; later calls return at once. Returns whether they were seen compiled within
    * the time limit.
    */
-  public static synchronized boolean warmUp() {
-    if (!GeluTanh.FUSED || warmUpTried) return warmedUp;
-    warmUpTried = true;
-    warmedUp = ModulatedNormKernel.warmUp(System.nanoTime() + VectorWarmUp.LIMIT_NS);
-    System.gc(); // a full collection shrinks the heap back to what is live
-    return warmedUp;
+  public static boolean warmUp() {
+    return GeluTanh.FUSED && WARM_UP.run(ModulatedNormKernel::warmUp);
   }
 
-  private static boolean warmUpTried, warmedUp;
+  private static final VectorWarmUp.Once WARM_UP = new VectorWarmUp.Once();
 
   /**
    * Chunk {@code i} of m (N, D) for other uses (a block's gates), as {@code m.chunk(chunks, 1)}

@@ -3,6 +3,7 @@ package org.fasterdit.torch;
 import com.sun.management.ThreadMXBean;
 import java.lang.foreign.MemorySegment;
 import java.lang.management.ManagementFactory;
+import java.util.function.LongPredicate;
 
 /**
  * What the warm-ups of our Vector API loops share. Until C2 has compiled such a loop, every vector
@@ -37,5 +38,27 @@ final class VectorWarmUp {
    */
   static MemorySegment unscoped(MemorySegment s) {
     return MemorySegment.ofAddress(s.address()).reinterpret(s.byteSize());
+  }
+
+  /**
+   * One kernel's warm-up, run at most once per JVM: later calls return the first one's outcome,
+   * also after it ran out of time.
+   */
+  static final class Once {
+    private boolean tried, done;
+
+    /**
+     * Runs {@code warmUp} (given its deadline in System.nanoTime) the first time, then collects the
+     * garbage: a full collection shrinks the heap back to what is live. Returns whether the loops
+     * were seen compiled within {@link #LIMIT_NS}.
+     */
+    synchronized boolean run(LongPredicate warmUp) {
+      if (!tried) {
+        tried = true;
+        done = warmUp.test(System.nanoTime() + LIMIT_NS);
+        System.gc();
+      }
+      return done;
+    }
   }
 }
