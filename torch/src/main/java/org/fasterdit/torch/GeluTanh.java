@@ -11,10 +11,12 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * LibTorch's CPU backward evaluates the tanh again from the saved input, so it ran twice per step:
  * 6.6% of a bf16 DiT-S/2 step's CPU time went to GELU (benchmarks/RESULTS.md). Here one vector pass
  * (GeluTanhKernel) writes the activation and its derivative dy/dx; autograd then only multiplies
- * the incoming gradient by the saved derivative: the output is recorded as {@code x * dydx}
- * (MulBackward0 saves {@code dydx} alone, since it does not require grad), and the pass then
- * overwrites that product's memory with the activation. Without grad it writes the activation over
- * {@code x} itself.
+ * the incoming gradient by the saved derivative. In a {@link FusedBackward.Scope} (the step
+ * workers) the activation is written over {@code x} and returned as a view of it whose gradient
+ * hook does that multiply; elsewhere the output is recorded as {@code x * dydx} (MulBackward0 saves
+ * {@code dydx} alone, since it does not require grad) and the pass then overwrites that product's
+ * memory with the activation, which costs the zeroed derivative and the product, two passes more
+ * (benchmarks/RESULTS.md, session 18). Without grad it writes the activation over {@code x}.
  *
  * <p>Used for contiguous fp32 and bf16 CPU tensors when the JVM runs with {@code --add-modules
  * jdk.incubator.vector} (the launcher and the build add it), the vectors are at least 8 lanes wide
@@ -42,7 +44,7 @@ public final class GeluTanh {
   /**
    * gelu(x, tanh form). {@code x} is consumed: pass a tensor nobody else reads (a linear layer's
    * fresh output); without grad its memory is reused for the result. The derivative's tensor lives
-   * in the calling thread's native scope and in the graph's MulBackward0.
+   * in the calling thread's native scope and in the graph (its MulBackward0 or its hook).
    */
   public static Tensor applyConsuming(Tensor x) {
     if (!usable(x)) return torch.gelu(x, "tanh");
@@ -53,10 +55,36 @@ public final class GeluTanh {
       kernel(bf16, in, in, null, n);
       return x;
     }
+    if (FusedBackward.recording()) {
+      // the activation over x (nothing else reads it), as a view whose hook multiplies the
+      // gradient by the derivative: no pass beyond the kernel's
+      Tensor dydx = torch.empty_like(x);
+      Tensor y = x.view_as(x);
+      FusedBackward.record(y, new Derivative(dydx));
+      kernel(bf16, in, in, segment(dydx, n, bf16), n);
+      return y;
+    }
     Tensor dydx = torch.zeros_like(x);
     Tensor y = x.mul(dydx);
     kernel(bf16, in, segment(y, n, bf16), segment(dydx, n, bf16), n);
     return y;
+  }
+
+  /** The hook on the activation: dL/dx = dL/dy dy/dx. */
+  private record Derivative(Tensor dydx) implements FusedBackward.Pending {
+    Derivative {
+      NativeScope.retain(dydx);
+    }
+
+    @Override
+    public Tensor backward(Tensor grad) {
+      return grad.mul(dydx);
+    }
+
+    @Override
+    public void release() {
+      NativeScope.release(dydx);
+    }
   }
 
   /**

@@ -91,6 +91,30 @@ class GeluTanhTest {
   }
 
   /**
+   * In a recording scope (the step workers) the activation is written over x and the backward is a
+   * hook: the same values and gradient, to the bit, as the recorded multiply outside one.
+   */
+  @Test
+  void inARecordingScopeTheSameBitsComeWithoutTheRecordedMultiply() {
+    for (ScalarType type : new ScalarType[] {ScalarType.Float, ScalarType.BFloat16}) {
+      Tensor leaf = inputs(type).requires_grad_(true);
+      Tensor upstream = torch.randn(ROWS, COLS).to(type);
+      Tensor y = GeluTanh.applyConsuming(leaf.mul(Scalars.of(1.0)));
+      Tensor grad = GeluTanhBits.inputGradient(y, leaf, upstream);
+      try (var fused = FusedBackward.open()) {
+        Tensor x = leaf.mul(Scalars.of(1.0));
+        long address = x.data_ptr().address();
+        Tensor hooked = GeluTanh.applyConsuming(x);
+        assertTrue(hooked.grad_fn().name().getString().startsWith("View"), "a hooked view");
+        assertEquals(address, hooked.data_ptr().address(), type + ": written over x");
+        assertTrue(torch.equal(y, hooked), type + ": values");
+        Tensor hookedGrad = GeluTanhBits.inputGradient(hooked, leaf, upstream);
+        assertTrue(torch.equal(grad, hookedGrad), type + ": gradient");
+      }
+    }
+  }
+
+  /**
    * The JIT-compiled loop and the Vector API's plain-Java fallback (which runs before the JIT gets
    * to the loop, and in a JVM limited to C1) must give the same bits, or a resumed run would not
    * repeat an uninterrupted one.
