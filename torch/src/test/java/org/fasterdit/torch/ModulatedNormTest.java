@@ -125,6 +125,73 @@ class ModulatedNormTest {
   }
 
   /**
+   * A whole DiT block's adaLN graph under bf16 autocast (two norms, a linear after each standing
+   * for attention and MLP, two gated residuals) fused against LibTorch's ops: the block's output
+   * and the gradients of x, c, w and the branch weights.
+   */
+  @Test
+  void gatedResidualsMatchLibTorchsUnderBf16Autocast() {
+    try (var scope = NativeScope.open()) {
+      Tensor[] stock = block(false), fused = block(true);
+      String[] names = {"block output", "dL/dx", "dL/dc", "dL/dw", "dL/dbranch1", "dL/dbranch2"};
+      // bf16 branch outputs and gradients: the fused norms may round a value the other way, one
+      // bf16
+      // step, which the products and sums carry on
+      for (int i = 0; i < names.length; i++) assertClose(stock[i], fused[i], 2e-2, names[i]);
+    }
+  }
+
+  private static Tensor[] block(boolean fused) {
+    torch.manual_seed(11);
+    Tensor x0 = torch.randn(N, T, D).mul(Scalars.of(2.0)).add(Scalars.of(0.5));
+    x0.requires_grad_(true);
+    Tensor c = torch.randn(N, 16).requires_grad_(true);
+    Tensor w = torch.randn(CHUNKS * D, 16).mul(Scalars.of(0.3)).requires_grad_(true);
+    Tensor b1 = torch.randn(D, D).mul(Scalars.of(0.1)).requires_grad_(true);
+    Tensor b2 = torch.randn(D, D).mul(Scalars.of(0.1)).requires_grad_(true);
+    Tensor up = torch.randn(N, T, D);
+    try (var recording = fused ? FusedBackward.open() : null;
+        var bf16 = Autocast.on(DeviceType.CPU, ScalarType.BFloat16)) {
+      Tensor m = torch.linear(c, w, new TensorOptional()); // (N, 6D) bf16
+      Tensor x = x0.mul(Scalars.of(1.0)); // a residual stream, not a leaf
+      Tensor out;
+      if (fused) {
+        ModulatedNorm norms = ModulatedNorm.overGated(m, CHUNKS, EPS);
+        Tensor y1 = torch.linear(norms.apply(x, 0, 1), b1, new TensorOptional());
+        Tensor x2 = norms.gatedResidual(x, 2, y1);
+        assertTrue(x2.grad_fn().name().getString().startsWith("Add"), "fused residual");
+        Tensor y2 = torch.linear(norms.apply(x2, 3, 4), b2, new TensorOptional());
+        out = norms.gatedResidual(x2, 5, y2);
+      } else {
+        Tensor y1 = torch.linear(lowered(reference(x, m, 0, 1), ScalarType.BFloat16), b1);
+        Tensor x2 = stockResidual(x, m, 2, y1);
+        Tensor y2 = torch.linear(lowered(reference(x2, m, 3, 4), ScalarType.BFloat16), b2);
+        out = stockResidual(x2, m, 5, y2);
+      }
+      assertEquals(ScalarType.Float, out.scalar_type().intern(), "the residual stream's dtype");
+      Tensor loss = out.mul(up).sum();
+      TensorVector g =
+          torch.grad(
+              new TensorVector(loss),
+              new TensorVector(x0, c, w, b1, b2),
+              new TensorVector(),
+              new BoolOptional(false),
+              false,
+              false);
+      Tensor[] result = new Tensor[6];
+      result[0] = out.detach();
+      for (int i = 0; i < 5; i++) result[i + 1] = new Tensor(g.get(i));
+      return result;
+    }
+  }
+
+  /** LibTorch's gated residual: x + gate y in fp32, gate and y cast up first. */
+  private static Tensor stockResidual(Tensor x, Tensor m, int gate, Tensor y) {
+    Tensor g = m.narrow(1, (long) gate * D, D).to(ScalarType.Float).unsqueeze(1);
+    return torch.addcmul(x, g, y.to(ScalarType.Float));
+  }
+
+  /**
    * Runs the DiT-block-like graph both ways and compares the two norms' outputs and the gradients
    * of x, c and w.
    */
