@@ -65,23 +65,12 @@ public final class ModulatedNorm {
   }
 
   /**
-   * As {@link #over}, for a DiT block: its gated residuals ({@link #gatedResidual}), which come
-   * after the norms, reach m in the backward, so the norms need not add a zero of their own for it.
-   */
-  public static ModulatedNorm overGated(Tensor m, int chunks, double eps) {
-    ModulatedNorm norms = over(m, chunks, eps);
-    if (norms.gradient != null) norms.gradient.reached = true;
-    return norms;
-  }
-
-  /**
    * Compiles the fused loops before the first step, as {@link GeluTanh#warmUp} does for its own and
    * for the same reason; later calls return at once. Returns whether they were seen compiled within
    * the time limit.
    */
   public static boolean warmUp() {
-    return GeluTanh.FUSED
-        && WARM_UP.run(t -> ModulatedNormKernel.warmUp(t) & GatedResidualKernel.warmUp(t));
+    return GeluTanh.FUSED && WARM_UP.run(ModulatedNormKernel::warmUp);
   }
 
   private static final VectorWarmUp.Once WARM_UP = new VectorWarmUp.Once();
@@ -139,66 +128,6 @@ public final class ModulatedNorm {
     if (bf16) ModulatedNormKernel.forwardBf16(xs, ss, cs, hs, st, rows, tokens, (int) d, e);
     else ModulatedNormKernel.forwardF32(xs, ss, cs, hs, st, rows, tokens, (int) d, e);
     return h;
-  }
-
-  /**
-   * x + gate * y, adaLN-Zero's gated residual, with the gate chunk {@code gateChunk} of m, the
-   * residual stream x (N, T, D) in fp32 and the branch output y (bf16 under autocast). Fused (bf16
-   * y): one pass forward; backward one pass that writes dL/dy and sums dL/dgate, where LibTorch's
-   * casts and addcmul take two passes forward and four backward. The graph: the result is recorded
-   * as x plus a zero that depends on a view of y and on m (its backward passes dL/dout to x
-   * unchanged); a hook on the result keeps dL/dout, and the view's hook returns dL/dy in place of
-   * the zeros it gets. Elsewhere LibTorch's ops run.
-   */
-  public Tensor gatedResidual(Tensor x, int gateChunk, Tensor y) {
-    boolean needsGrad =
-        GradMode.is_enabled() && (x.requires_grad() || y.requires_grad() || m.requires_grad());
-    boolean withGrad = needsGrad && gradient != null && x.requires_grad() && y.requires_grad();
-    if (!residualFusable(x, y) || (needsGrad && !withGrad))
-      return stockResidual(x, chunk(gateChunk), y);
-    Tensor gate = m.detach().narrow(1, gateChunk * d, d).to(ScalarType.Float).contiguous();
-    Tensor out;
-    if (withGrad) {
-      Tensor branch = y.view_as(y);
-      ResidualGradient back = new ResidualGradient(branch, gate, gradient, gateChunk * d);
-      FusedBackward.record(branch, back);
-      Tensor zero = branch.narrow(0, 0, 0).sum().to(ScalarType.Float);
-      out = x.add(zero.add(m.narrow(1, 0, 0).sum().to(ScalarType.Float)));
-      FusedBackward.record(out, back.upstream);
-      gradient.recorded++;
-      gradient.reached = true;
-    } else {
-      out = torch.empty_like(x);
-    }
-    long rows = x.size(0) * x.size(1);
-    GatedResidualKernel.forward(
-        segment(x), segment(gate), segment(y), segment(out), rows, x.size(1), (int) d);
-    return out;
-  }
-
-  /**
-   * LibTorch's gated residual as one addcmul (one pass and one temporary fewer than mul then add).
-   * The branch output (bf16 under autocast) and the gate are cast to the residual stream's dtype
-   * first: a CPU elementwise op over mixed dtypes runs LibTorch's scalar casting loop instead of
-   * its vectorised one.
-   */
-  private static Tensor stockResidual(Tensor x, Tensor gate, Tensor y) {
-    ScalarType t = x.scalar_type().intern();
-    return torch.addcmul(x, gate.to(t).unsqueeze(1), y.to(t));
-  }
-
-  private boolean residualFusable(Tensor x, Tensor y) {
-    return conditioningFusable(m, d)
-        && x.device().is_cpu()
-        && x.scalar_type().intern() == ScalarType.Float
-        && y.scalar_type().intern() == ScalarType.BFloat16
-        && x.dim() == 3
-        && x.size(0) == m.size(0)
-        && x.size(2) == d
-        && y.sizes().equals(x.sizes())
-        && x.is_contiguous()
-        && y.is_contiguous()
-        && torch.get_num_threads() == 1;
   }
 
   /** The memory of a contiguous CPU tensor. */
@@ -285,64 +214,6 @@ public final class ModulatedNorm {
     @Override
     public void release() {
       NativeScope.release(sums);
-    }
-  }
-
-  /**
-   * The gated residual's backward: the hook on its result keeps dL/dout ({@link #upstream}); the
-   * hook on the view of y, which fires next, writes dL/dy and adds dL/dgate into the sums.
-   */
-  private static final class ResidualGradient implements FusedBackward.Pending {
-    private final Tensor y, gate;
-    private final ConditioningGradient into;
-    private final long gateColumn;
-    private Tensor grad;
-
-    /** The hook on the result: keeps dL/dout for the hook on y and passes it on unchanged. */
-    final FusedBackward.Pending upstream =
-        new FusedBackward.Pending() {
-          @Override
-          public Tensor backward(Tensor g) {
-            grad = NativeScope.retain(g.contiguous());
-            return new Tensor();
-          }
-
-          @Override
-          public void release() {}
-        };
-
-    ResidualGradient(Tensor y, Tensor gate, ConditioningGradient into, long gateColumn) {
-      this.y = NativeScope.retain(y);
-      this.gate = NativeScope.retain(gate);
-      this.into = into;
-      this.gateColumn = gateColumn;
-    }
-
-    @Override
-    public Tensor backward(Tensor zeros) {
-      if (grad == null)
-        throw new IllegalStateException("a gated residual's branch was reached before its result");
-      Tensor gy = torch.empty_like(y);
-      GatedResidualKernel.backward(
-          segment(grad),
-          segment(y),
-          segment(gate),
-          segment(gy),
-          segment(into.sums).asSlice(4 * gateColumn),
-          y.size(0) * y.size(1),
-          y.size(1),
-          (int) y.size(2),
-          into.sums.size(1));
-      into.done++;
-      return gy;
-    }
-
-    @Override
-    public void release() {
-      NativeScope.release(y);
-      NativeScope.release(gate);
-      NativeScope.release(grad);
-      grad = null;
     }
   }
 
