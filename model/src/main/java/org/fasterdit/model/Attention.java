@@ -5,8 +5,8 @@ import org.bytedeco.pytorch.TensorVector;
 
 /**
  * Multi-head self-attention: {@code qkv} (D -> 3D, with bias), scaled_dot_product_attention, {@code
- * proj} (D -> D). Under CPU autocast the attention product runs in fp32 (see {@link
- * ScaledDotProduct}).
+ * proj} (D -> D). Under CPU autocast the attention product runs as its parts in bf16, or as the
+ * fp32 kernel for fp16 autocast (see {@link ScaledDotProduct}).
  */
 final class Attention {
   private final Linear qkv;

@@ -16,10 +16,11 @@ public final class ScaledDotProduct {
   /**
    * (N, H, T, d) each -> (N, H, T, d). On CPU, LibTorch's bf16 SDPA kernel is ~16x slower than fp32
    * (measured on an AVX-512 CPU), so under CPU bf16 autocast the product runs as its parts instead:
-   * both matmuls in bf16 (oneDNN, the fast path on avx512_bf16/AMX CPUs) and the softmax in fp32
-   * (autocast's rule for softmax), which beat the fp32 SDPA kernel (benchmarks/RESULTS.md). bf16
-   * inputs outside autocast, and CPU fp16 autocast, run the fp32 kernel. Under autocast the result
-   * has autocast's dtype or fp32 (the next autocast op casts it); otherwise the inputs' dtype.
+   * both matmuls in bf16 (oneDNN, the fast path on avx512_bf16/AMX CPUs) and LibTorch's softmax,
+   * which CPU autocast leaves in bf16 (it computes in fp32 inside and rounds its output), which
+   * beat the fp32 SDPA kernel (benchmarks/RESULTS.md). bf16 inputs outside autocast, and CPU fp16
+   * autocast, run the fp32 kernel. Under autocast the result has autocast's dtype or fp32 (the next
+   * autocast op casts it); otherwise the inputs' dtype.
    */
   public static Tensor attend(Tensor q, Tensor k, Tensor v) {
     if (q.is_cuda()) return sdpa(q, k, v);
@@ -37,7 +38,7 @@ public final class ScaledDotProduct {
     return sdpa(q, k, v);
   }
 
-  /** Under bf16 autocast: matmuls in bf16, softmax in fp32; the scale folded into q. */
+  /** Under bf16 autocast: matmuls and softmax in bf16; the scale folded into q. */
   private static Tensor explicit(Tensor q, Tensor k, Tensor v) {
     Tensor scores = q.mul(Scalars.of(1 / Math.sqrt(q.size(-1)))).matmul(k.transpose(-2, -1));
     return scores.softmax(-1).matmul(v);
