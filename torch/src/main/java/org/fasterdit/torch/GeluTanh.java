@@ -50,7 +50,7 @@ public final class GeluTanh {
     if (!usable(x)) return torch.gelu(x, "tanh");
     boolean bf16 = x.scalar_type().intern() == ScalarType.BFloat16;
     long n = x.numel();
-    MemorySegment in = segment(x, n, bf16);
+    MemorySegment in = Tensors.memoryOf(x);
     if (!(x.requires_grad() && GradMode.is_enabled())) {
       kernel(bf16, in, in, null, n);
       return x;
@@ -61,12 +61,12 @@ public final class GeluTanh {
       Tensor dydx = torch.empty_like(x);
       Tensor y = x.view_as(x);
       FusedBackward.record(y, new Derivative(dydx));
-      kernel(bf16, in, in, segment(dydx, n, bf16), n);
+      kernel(bf16, in, in, Tensors.memoryOf(dydx), n);
       return y;
     }
     Tensor dydx = torch.zeros_like(x);
     Tensor y = x.mul(dydx);
-    kernel(bf16, in, segment(y, n, bf16), segment(dydx, n, bf16), n);
+    kernel(bf16, in, Tensors.memoryOf(y), Tensors.memoryOf(dydx), n);
     return y;
   }
 
@@ -112,10 +112,6 @@ public final class GeluTanh {
       boolean bf16, MemorySegment x, MemorySegment y, MemorySegment dydx, long n) {
     if (bf16) GeluTanhKernel.bf16(x, y, dydx, n);
     else GeluTanhKernel.f32(x, y, dydx, n);
-  }
-
-  private static MemorySegment segment(Tensor t, long n, boolean bf16) {
-    return MemorySegment.ofAddress(t.data_ptr().address()).reinterpret(n * (bf16 ? 2 : 4));
   }
 
   private static boolean vectorModulePresent() {

@@ -122,17 +122,14 @@ public final class ModulatedNorm {
     } else {
       h = torch.empty_like(x, new TensorOptions(out), new MemoryFormatOptional());
     }
-    MemorySegment xs = segment(x), ss = segment(shift), cs = segment(scale1);
-    MemorySegment hs = segment(h), st = segment(stats);
+    MemorySegment xs = Tensors.memoryOf(x),
+        ss = Tensors.memoryOf(shift),
+        cs = Tensors.memoryOf(scale1);
+    MemorySegment hs = Tensors.memoryOf(h), st = Tensors.memoryOf(stats);
     float e = (float) eps;
     if (bf16) ModulatedNormKernel.forwardBf16(xs, ss, cs, hs, st, rows, tokens, (int) d, e);
     else ModulatedNormKernel.forwardF32(xs, ss, cs, hs, st, rows, tokens, (int) d, e);
     return h;
-  }
-
-  /** The memory of a contiguous CPU tensor. */
-  private static MemorySegment segment(Tensor t) {
-    return MemorySegment.ofAddress(t.data_ptr().address()).reinterpret(t.nbytes());
   }
 
   /** LibTorch's ops, as the fused pass computes them. */
@@ -251,13 +248,13 @@ public final class ModulatedNorm {
       // nobody else holds and dL/dx overwrites it; after a copy it is the next op's own gradient
       Tensor g = grad.contiguous();
       Tensor gx = overwritable ? g : torch.empty_like(g);
-      MemorySegment sums = segment(into.sums);
+      MemorySegment sums = Tensors.memoryOf(into.sums);
       ModulatedNormKernel.backward(
-          segment(g),
-          segment(x),
-          segment(scale1),
-          segment(stats),
-          segment(gx),
+          Tensors.memoryOf(g),
+          Tensors.memoryOf(x),
+          Tensors.memoryOf(scale1),
+          Tensors.memoryOf(stats),
+          Tensors.memoryOf(gx),
           sums.asSlice(4 * shiftColumn),
           sums.asSlice(4 * scaleColumn),
           x.size(0) * tokens,

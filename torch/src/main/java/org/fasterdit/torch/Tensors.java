@@ -115,12 +115,20 @@ public final class Tensors {
     }
   }
 
+  /**
+   * The memory of a contiguous CPU tensor, all {@code nbytes} of it, for reading and writing in
+   * place; valid while the tensor's storage lives.
+   */
+  static MemorySegment memoryOf(Tensor t) {
+    return MemorySegment.ofAddress(t.data_ptr().address()).reinterpret(t.nbytes());
+  }
+
   /** A new float32 CPU tensor holding {@code values}. */
   public static Tensor ofFloats(float[] values, long... shape) {
     Tensor t = torch.empty(shape, new TensorOptions(ScalarType.Float), null);
     if (values.length != t.numel())
       throw new TorchException(values.length + " values for shape of " + t.numel());
-    MemorySegment dst = MemorySegment.ofAddress(t.data_ptr().address()).reinterpret(t.nbytes());
+    MemorySegment dst = memoryOf(t);
     MemorySegment.copy(values, 0, dst, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, values.length);
     return t;
   }
@@ -130,7 +138,7 @@ public final class Tensors {
     Tensor t = torch.empty(shape, new TensorOptions(ScalarType.Double), null);
     if (values.length != t.numel())
       throw new TorchException(values.length + " values for shape of " + t.numel());
-    MemorySegment dst = MemorySegment.ofAddress(t.data_ptr().address()).reinterpret(t.nbytes());
+    MemorySegment dst = memoryOf(t);
     MemorySegment.copy(values, 0, dst, ValueLayout.JAVA_DOUBLE_UNALIGNED, 0, values.length);
     return t;
   }
@@ -140,7 +148,7 @@ public final class Tensors {
     Tensor t = torch.empty(shape, new TensorOptions(ScalarType.Long), null);
     if (values.length != t.numel())
       throw new TorchException(values.length + " values for shape of " + t.numel());
-    MemorySegment dst = MemorySegment.ofAddress(t.data_ptr().address()).reinterpret(t.nbytes());
+    MemorySegment dst = memoryOf(t);
     MemorySegment.copy(values, 0, dst, ValueLayout.JAVA_LONG_UNALIGNED, 0, values.length);
     return t;
   }

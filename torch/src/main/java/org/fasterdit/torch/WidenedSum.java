@@ -50,8 +50,8 @@ public final class WidenedSum {
             : torch.empty_like(
                 parts.get(0), new TensorOptions(ScalarType.Float), new MemoryFormatOptional());
     MemorySegment[] in = new MemorySegment[parts.size()];
-    for (int i = 0; i < in.length; i++) in[i] = segment(parts.get(i));
-    MemorySegment o = segment(out);
+    for (int i = 0; i < in.length; i++) in[i] = Tensors.memoryOf(parts.get(i));
+    MemorySegment o = Tensors.memoryOf(out);
     WidenedSumKernel.sum(in, base.defined() ? o : null, o, out.numel());
     return out;
   }
@@ -62,8 +62,4 @@ public final class WidenedSum {
   }
 
   private static final VectorWarmUp.Once WARM_UP = new VectorWarmUp.Once();
-
-  private static MemorySegment segment(Tensor t) {
-    return MemorySegment.ofAddress(t.data_ptr().address()).reinterpret(t.nbytes());
-  }
 }
