@@ -26,8 +26,7 @@ final class DiTBlock {
     // chunks in the reference order: shift_msa, scale_msa, gate_msa, shift_mlp, scale_mlp,
     // gate_mlp; each (N, D)
     ModulatedNorm m = ModulatedNorm.over(adaLN.forward(torch.silu(c)), 6, AdaLN.EPS);
-    Tensor gateMsa = m.chunk(2), gateMlp = m.chunk(5);
-    x = AdaLN.gatedResidual(x, gateMsa, attn.forward(m.apply(x, 0, 1))); // (N, T, D)
-    return AdaLN.gatedResidual(x, gateMlp, mlp.forward(m.apply(x, 3, 4))); // (N, T, D)
+    x = m.sublayer(x, 0, 1, 2, attn::forward); // (N, T, D)
+    return m.sublayer(x, 3, 4, 5, mlp::forward); // (N, T, D)
   }
 }

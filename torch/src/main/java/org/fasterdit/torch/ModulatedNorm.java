@@ -1,6 +1,7 @@
 package org.fasterdit.torch;
 
 import java.lang.foreign.MemorySegment;
+import java.util.function.UnaryOperator;
 import org.bytedeco.pytorch.GradMode;
 import org.bytedeco.pytorch.MemoryFormatOptional;
 import org.bytedeco.pytorch.Tensor;
@@ -70,7 +71,8 @@ public final class ModulatedNorm {
    * the time limit.
    */
   public static boolean warmUp() {
-    return GeluTanh.FUSED && WARM_UP.run(ModulatedNormKernel::warmUp);
+    return GeluTanh.FUSED
+        && WARM_UP.run(t -> ModulatedNormKernel.warmUp(t) & GatedResidualKernel.warmUp(t));
   }
 
   private static final VectorWarmUp.Once WARM_UP = new VectorWarmUp.Once();
@@ -90,10 +92,49 @@ public final class ModulatedNorm {
    * otherwise it is fp32 and autocast casts it where it is used.
    */
   public Tensor apply(Tensor x, int shiftChunk, int scaleChunk) {
+    return normed(x, shiftChunk, scaleChunk).h;
+  }
+
+  /**
+   * One adaLN-Zero sublayer of a DiT block: {@code x + gate branch(LN(x) (1 + scale) + shift)} for
+   * the residual stream x (N, T, D) in fp32, with shift, scale and gate the chunks {@code
+   * shiftChunk}, {@code scaleChunk} and {@code gateChunk} of m. The norm is {@link #apply}'s. The
+   * gated residual is fused where the branch's output is bf16 (autocast) and contiguous: one pass
+   * forward, where LibTorch's casts and addcmul take two, and backward one pass that writes dL/dy
+   * and sums dL/dgate, where they take four and the autograd engine one more to add x's two
+   * gradients. How it is recorded: the result is a cast of a view of y (its backward casts the
+   * incoming gradient back, and a hook on the result replaces that gradient by zeros, which cost
+   * the cast one write), a hook on the result keeps dL/dout, the view's hook returns dL/dy, and
+   * dL/dout reaches x through the norm's backward, which adds it to dL/dx in its own pass; so x's
+   * only reader in the graph is the norm. Elsewhere LibTorch's ops run.
+   */
+  public Tensor sublayer(
+      Tensor x, int shiftChunk, int scaleChunk, int gateChunk, UnaryOperator<Tensor> branch) {
+    Normed n = normed(x, shiftChunk, scaleChunk);
+    Tensor y = branch.apply(n.h);
+    if (residualFusable(x, y)) {
+      if (n.gradient != null && y.requires_grad())
+        return fusedResidual(x, gateChunk, y, n.gradient);
+      if (!(GradMode.is_enabled() && (x.requires_grad() || y.requires_grad() || m.requires_grad())))
+        return fusedResidual(x, gateChunk, y, null); // no graph to record: the forward pass alone
+    }
+    Tensor gate = chunk(gateChunk);
+    ScalarType t = x.scalar_type().intern();
+    // one addcmul: one pass and one temporary fewer than mul then add; the branch output and the
+    // gate cast to the residual stream's dtype first, because a CPU elementwise op over mixed
+    // dtypes runs LibTorch's scalar casting loop instead of its vectorised one
+    return torch.addcmul(x, gate.to(t).unsqueeze(1), y.to(t));
+  }
+
+  /** A norm's output, and its recorded backward (null when LibTorch's ops or no graph ran). */
+  private record Normed(Tensor h, NormGradient gradient) {}
+
+  private Normed normed(Tensor x, int shiftChunk, int scaleChunk) {
     ScalarType out = outputType();
     boolean needsGrad = GradMode.is_enabled() && (x.requires_grad() || m.requires_grad());
     boolean withGrad = needsGrad && gradient != null && x.requires_grad();
-    if (!fusable(x, out) || (needsGrad && !withGrad)) return stock(x, shiftChunk, scaleChunk);
+    if (!fusable(x, out) || (needsGrad && !withGrad))
+      return new Normed(stock(x, shiftChunk, scaleChunk), null);
     boolean bf16 = out == ScalarType.BFloat16;
     long n = x.size(0), tokens = x.size(1), rows = n * tokens;
     Tensor condition = m.detach();
@@ -102,20 +143,22 @@ public final class ModulatedNorm {
         condition.narrow(1, scaleChunk * d, d).to(ScalarType.Float).add(Scalars.of(1.0));
     Tensor stats = torch.empty(2 * rows);
     Tensor h;
+    NormGradient back = null;
     if (withGrad) {
       // the node the backward's hook replaces: a cast or copy, whose own backward passes the
       // gradient on as it is (in fp32), of a view made only to carry the hook
       Tensor view = x.view_as(x);
       h = bf16 ? view.to(ScalarType.BFloat16) : view.clone();
-      FusedBackward.record(
-          view,
+      back =
           new NormGradient(
-              x, scale1, stats, gradient, shiftChunk * d, scaleChunk * d, bf16, tokens));
+              x, scale1, stats, gradient, shiftChunk * d, scaleChunk * d, bf16, tokens);
+      FusedBackward.record(view, back);
       gradient.recorded++;
       if (!gradient.reached) {
         // m's gradient, and with it the hook that adds the norms' part, is computed only when
         // the backward reaches m: add a zero that depends on it (one pass over h, only where
-        // nothing else reads m, such as DiT's final layer; a block's gates read m)
+        // nothing else reads m through the graph: DiT's final layer, and a block whose gated
+        // residuals are fused)
         h.add_(m.narrow(1, 0, 0).sum());
         gradient.reached = true;
       }
@@ -129,7 +172,53 @@ public final class ModulatedNorm {
     float e = (float) eps;
     if (bf16) ModulatedNormKernel.forwardBf16(xs, ss, cs, hs, st, rows, tokens, (int) d, e);
     else ModulatedNormKernel.forwardF32(xs, ss, cs, hs, st, rows, tokens, (int) d, e);
-    return h;
+    return new Normed(h, back);
+  }
+
+  /**
+   * x + gate y in one pass; with {@code norm} (the recorded backward of the norm that read x), the
+   * graph {@link #sublayer} describes, else none.
+   */
+  private Tensor fusedResidual(Tensor x, int gateChunk, Tensor y, NormGradient norm) {
+    Tensor gate = m.detach().narrow(1, gateChunk * d, d).to(ScalarType.Float).contiguous();
+    Tensor out;
+    if (norm != null) {
+      Tensor branch = y.view_as(y); // a view made to carry the hook, as in normed
+      ResidualGradient back = new ResidualGradient(y, gate, gradient, gateChunk * d, norm);
+      FusedBackward.record(branch, back);
+      out = branch.to(ScalarType.Float);
+      FusedBackward.record(out, back.result);
+      gradient.recorded++;
+    } else {
+      out = torch.empty_like(x);
+    }
+    GatedResidualKernel.forward(
+        Tensors.memoryOf(x),
+        Tensors.memoryOf(gate),
+        Tensors.memoryOf(y),
+        Tensors.memoryOf(out),
+        x.size(0) * x.size(1),
+        x.size(1),
+        (int) d);
+    return out;
+  }
+
+  private boolean residualFusable(Tensor x, Tensor y) {
+    return conditioningFusable(m, d)
+        && x.device().is_cpu()
+        && x.scalar_type().intern() == ScalarType.Float
+        && y.device().is_cpu()
+        && y.scalar_type().intern() == ScalarType.BFloat16
+        && x.dim() == 3
+        && x.size(0) == m.size(0)
+        && x.size(2) == d
+        && y.dim() == 3
+        && y.size(0) == x.size(0)
+        && y.size(1) == x.size(1)
+        && y.size(2) == d
+        && x.is_contiguous()
+        && y.is_contiguous()
+        && torch.get_num_threads() == 1;
   }
 
   /** LibTorch's ops, as the fused pass computes them. */
@@ -223,6 +312,9 @@ public final class ModulatedNorm {
     /** Whether the gradient arrives through a cast, as a fresh tensor dL/dx may overwrite. */
     private final boolean overwritable;
 
+    /** dL/dx from x's gated residual ({@link ResidualGradient}), added to dL/dx; or null. */
+    private Tensor residual;
+
     NormGradient(
         Tensor x,
         Tensor scale1,
@@ -255,6 +347,7 @@ public final class ModulatedNorm {
           Tensors.memoryOf(scale1),
           Tensors.memoryOf(stats),
           Tensors.memoryOf(gx),
+          residual == null ? null : Tensors.memoryOf(residual),
           sums.asSlice(4 * shiftColumn),
           sums.asSlice(4 * scaleColumn),
           x.size(0) * tokens,
@@ -270,6 +363,78 @@ public final class ModulatedNorm {
       NativeScope.release(x);
       NativeScope.release(scale1);
       NativeScope.release(stats);
+      NativeScope.release(residual);
+      residual = null;
+    }
+  }
+
+  /**
+   * The fused gated residual's backward ({@link #sublayer}): the hook on the result ({@link
+   * #result}) keeps dL/dout and hands it to the norm that read x; the hook on the view of y, which
+   * fires next, writes dL/dy and adds dL/dgate into the conditioning's sums.
+   */
+  private static final class ResidualGradient implements FusedBackward.Pending {
+    private final Tensor y, gate;
+    private final ConditioningGradient into;
+    private final long gateColumn;
+    private NormGradient norm;
+    private Tensor grad;
+
+    /** The hook on the result. */
+    final FusedBackward.Pending result =
+        new FusedBackward.Pending() {
+          @Override
+          public Tensor backward(Tensor g) {
+            Tensor kept = g.contiguous();
+            grad = NativeScope.retain(kept);
+            norm.residual = NativeScope.retain(kept);
+            norm = null;
+            // the cast's backward needs a gradient of the result's sizes and dtype, and its value
+            // is not used: zeros as one broadcast value, so the cast reads nothing
+            return torch.zeros(1, 1, 1).expand(g.sizes());
+          }
+
+          @Override
+          public void release() {}
+        };
+
+    ResidualGradient(
+        Tensor y, Tensor gate, ConditioningGradient into, long gateColumn, NormGradient norm) {
+      this.y = NativeScope.retain(y);
+      this.gate = NativeScope.retain(gate);
+      this.into = into;
+      this.gateColumn = gateColumn;
+      this.norm = norm;
+    }
+
+    @Override
+    public Tensor backward(Tensor zeros) {
+      if (grad == null)
+        throw new IllegalStateException("a gated residual's branch was reached before its result");
+      // the cast's backward made the zeros: a fresh bf16 tensor, written over with dL/dy
+      boolean fresh = zeros.is_contiguous() && zeros.scalar_type().intern() == ScalarType.BFloat16;
+      Tensor gy = fresh ? zeros : torch.empty_like(y);
+      MemorySegment sums = Tensors.memoryOf(into.sums);
+      GatedResidualKernel.backward(
+          Tensors.memoryOf(grad),
+          Tensors.memoryOf(y),
+          Tensors.memoryOf(gate),
+          Tensors.memoryOf(gy),
+          sums.asSlice(4 * gateColumn),
+          y.size(0) * y.size(1),
+          y.size(1),
+          (int) y.size(2),
+          into.sums.size(1));
+      into.done++;
+      return gy;
+    }
+
+    @Override
+    public void release() {
+      NativeScope.release(y);
+      NativeScope.release(gate);
+      NativeScope.release(grad);
+      grad = null;
     }
   }
 }

@@ -69,19 +69,23 @@ final class ModulatedNormKernel {
         if (!back)
           back =
               VectorWarmUp.allocatesNothing(
-                  () ->
+                  () -> {
+                    // with and without a residual gradient, as training runs both
+                    for (MemorySegment residual : new MemorySegment[] {g, null})
                       backward(
                           g,
                           x,
                           cond,
                           stats,
                           h,
+                          residual,
                           sums,
                           sums.asSlice(4L * d),
                           rows,
                           tokens,
                           d,
-                          2L * d));
+                          2L * d);
+                  });
       }
       return f32 && bf16 && back;
     }
@@ -190,7 +194,8 @@ final class ModulatedNormKernel {
    * may be {@code g}) and adds dL/dshift and dL/dscale, summed over each sample's tokens, into
    * {@code gShift} and {@code gScale}: rows of {@code d} floats {@code condStride} floats apart,
    * one per sample. With xhat = (x - mean) rstd and u = g scale1, dL/dx = rstd (u - mean(u) - xhat
-   * mean(u xhat)).
+   * mean(u xhat)), plus {@code residual} (fp32, (rows, d)) when it is not null: the gradient x gets
+   * from another reader (the gated residual), added as the autograd engine would add it.
    */
   static void backward(
       MemorySegment g,
@@ -198,6 +203,7 @@ final class ModulatedNormKernel {
       MemorySegment scale1,
       MemorySegment stats,
       MemorySegment gx,
+      MemorySegment residual,
       MemorySegment gShift,
       MemorySegment gScale,
       long rows,
@@ -239,7 +245,9 @@ final class ModulatedNormKernel {
         FloatVector u =
             FloatVector.fromMemorySegment(F, g, at, ORDER)
                 .mul(FloatVector.fromMemorySegment(F, scale1, c, ORDER));
-        xhat.mul(-meanUXhat).add(u).sub(meanU).mul(rstd).intoMemorySegment(gx, at, ORDER);
+        FloatVector v = xhat.mul(-meanUXhat).add(u).sub(meanU).mul(rstd);
+        if (residual != null) v = v.add(FloatVector.fromMemorySegment(F, residual, at, ORDER));
+        v.intoMemorySegment(gx, at, ORDER);
       }
     }
   }

@@ -60,6 +60,46 @@ class ModulatedNormTest {
   }
 
   @Test
+  void sublayersMatchLibTorchsUnderBf16Autocast() {
+    try (var scope = NativeScope.open()) {
+      Tensor[] stock = sublayers(false), fused = sublayers(true);
+      String[] names = {"first sublayer", "second sublayer", "dL/dx", "dL/dc", "dL/dw", "dL/db1"};
+      for (int i = 0; i < names.length; i++) assertClose(stock[i], fused[i], 2e-2, names[i]);
+    }
+  }
+
+  @Test
+  void theFusedGatedResidualHasAddcmulsBits() {
+    try (var scope = NativeScope.open();
+        var bf16 = Autocast.on(DeviceType.CPU, ScalarType.BFloat16)) {
+      torch.manual_seed(7);
+      Tensor x = torch.randn(N, T, D), m = torch.randn(N, CHUNKS * D);
+      Tensor w = torch.randn(D, D).mul(Scalars.of(0.2));
+      Tensor[] y = new Tensor[1];
+      Tensor out;
+      try (var noGrad = NoGrad.on()) { // the forward pass alone
+        out =
+            ModulatedNorm.over(m, CHUNKS, EPS)
+                .sublayer(x, 0, 1, 2, h -> y[0] = torch.linear(h, w, new TensorOptional()));
+      }
+      assertEquals(ScalarType.BFloat16, y[0].scalar_type().intern(), "the branch ran in bf16");
+      Tensor gate = m.narrow(1, 2L * D, D).unsqueeze(1);
+      assertTrue(torch.equal(torch.addcmul(x, gate, y[0].to(ScalarType.Float)), out), "bits");
+      // and recorded, the same bits
+      Tensor xg = x.requires_grad_(true).mul(Scalars.of(1.0));
+      Tensor recorded;
+      try (var fused = FusedBackward.open()) {
+        recorded =
+            ModulatedNorm.over(m.requires_grad_(true).mul(Scalars.of(1.0)), CHUNKS, EPS)
+                .sublayer(xg, 0, 1, 2, h -> torch.linear(h, w, new TensorOptional()));
+        assertTrue(recorded.grad_fn().name().getString().startsWith("ToCopy"), "fused");
+        recorded.sum().backward();
+      }
+      assertTrue(torch.equal(out, recorded.detach()), "recorded bits");
+    }
+  }
+
+  @Test
   void withoutGradTheForwardMatchesLibTorchs() {
     try (var scope = NativeScope.open();
         var noGrad = NoGrad.on()) {
@@ -175,6 +215,50 @@ class ModulatedNormTest {
       };
     }
   }
+
+  /**
+   * Two sublayers of a DiT block under bf16 autocast, each branch a linear layer, fused (in a
+   * recording scope) or with LibTorch's ops; the outputs and the gradients of x, c, w and the first
+   * branch's weight.
+   */
+  private static Tensor[] sublayers(boolean fused) {
+    torch.manual_seed(11);
+    Tensor x0 = torch.randn(N, T, D).mul(Scalars.of(2.0)).add(Scalars.of(0.5));
+    x0.requires_grad_(true);
+    Tensor c = torch.randn(N, 16).requires_grad_(true);
+    Tensor w = torch.randn(CHUNKS * D, 16).mul(Scalars.of(0.3)).requires_grad_(true);
+    Tensor b1 = torch.randn(D, D).mul(Scalars.of(0.2)).requires_grad_(true);
+    Tensor b2 = torch.randn(D, D).mul(Scalars.of(0.2)).requires_grad_(true);
+    Tensor up = torch.randn(N, T, D);
+    try (var recording = fused ? FusedBackward.open() : null;
+        var bf16 = Autocast.on(DeviceType.CPU, ScalarType.BFloat16)) {
+      Tensor m = torch.linear(c, w, new TensorOptional());
+      ModulatedNorm norms = ModulatedNorm.over(m, CHUNKS, EPS);
+      Tensor x1 =
+          norms.sublayer(x0.mul(Scalars.of(1.0)), 0, 1, 2, h -> torch.linear(h, b1, NO_BIAS));
+      Tensor x2 = norms.sublayer(x1, 3, 4, 5, h -> torch.linear(h, b2, NO_BIAS));
+      String node = x1.grad_fn().name().getString();
+      assertTrue(node.startsWith(fused ? "ToCopy" : "Addcmul"), (fused ? "fused: " : "") + node);
+      TensorVector g =
+          torch.grad(
+              new TensorVector(x2.mul(up).sum()),
+              new TensorVector(x0, c, w, b1),
+              new TensorVector(),
+              new BoolOptional(false),
+              false,
+              false);
+      return new Tensor[] {
+        x1.detach(),
+        x2.detach(),
+        new Tensor(g.get(0)),
+        new Tensor(g.get(1)),
+        new Tensor(g.get(2)),
+        new Tensor(g.get(3))
+      };
+    }
+  }
+
+  private static final TensorOptional NO_BIAS = new TensorOptional();
 
   /** LibTorch's ops: fp32 layer norm, then one addcmul with the conditioning in fp32. */
   private static Tensor reference(Tensor x, Tensor m, int shift, int scale) {
