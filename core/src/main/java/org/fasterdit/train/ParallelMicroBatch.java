@@ -254,7 +254,7 @@ final class ParallelMicroBatch implements AutoCloseable {
     try (var scope = NativeScope.open();
         var fused = FusedBackward.open()) { // the forward and its backward, on this thread
       LossTerms lt = loss.loss(from, n);
-      Tensor weighted = lt.total().mul(Scalars.of(weight * gradScale));
+      Tensor weighted = fused.loss(lt.total().mul(Scalars.of(weight * gradScale)));
       TensorVector gs =
           torch.grad(
               new TensorVector(weighted),

@@ -256,7 +256,7 @@ public final class Trainer implements AutoCloseable {
             var fused = FusedBackward.open()) {
           lt = sliceLoss(batch, m * micro, micro);
           phases.end(StepPhases.Phase.FORWARD);
-          lt.total().mul(Scalars.of(gradientScale())).backward();
+          fused.loss(lt.total().mul(Scalars.of(gradientScale()))).backward();
           phases.end(StepPhases.Phase.BACKWARD);
         }
         loss += lt.total().item_double() / cfg.optim().gradAccum();

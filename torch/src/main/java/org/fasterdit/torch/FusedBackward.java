@@ -5,6 +5,7 @@ import org.bytedeco.pytorch.GradMode;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorBase;
 import org.bytedeco.pytorch.TensorTensorHook;
+import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
  * Backwards written in Java for fused ops, on gradient hooks (docs/libtorch-from-java.md, "Gradient
@@ -49,19 +50,36 @@ public final class FusedBackward {
      * Ends the scope. Throws if a recorded op never got its backward (the backward did not reach
      * it, or none ran); what those ops held is freed either way.
      */
+    /**
+     * The loss to run the backward from: {@code loss} plus a zero that depends on what the fused
+     * ops of this scope need the backward to reach ({@link #reach}); {@code loss} itself when there
+     * is none.
+     */
+    public Tensor loss(Tensor loss) {
+      if (state.unreached == null) return loss;
+      Tensor withZero = loss.add(state.unreached);
+      NativeScope.release(state.unreached);
+      state.unreached = null;
+      return withZero;
+    }
+
     @Override
     public void close() {
       if (closed) return;
       closed = true;
       if (--state.depth > 0) return;
       state.releaseLastReturned();
+      boolean unreached = state.unreached != null;
+      NativeScope.release(state.unreached);
+      state.unreached = null;
       int left = state.pending.size();
       while (!state.pending.isEmpty()) state.pending.pollLast().release();
       if (left > 0)
         throw new IllegalStateException(
             left
                 + " fused op(s) recorded in the forward got no backward: a fused backward needs"
-                + " one backward over the whole forward inside the scope");
+                + " one backward over the whole forward inside the scope"
+                + (unreached ? ", from a loss passed through Scope.loss" : ""));
     }
   }
 
@@ -84,9 +102,28 @@ public final class FusedBackward {
     STATE.get().pending.addLast(pending);
   }
 
+  /**
+   * Makes the backward reach {@code t}'s node although no op of the graph reads {@code t} (a
+   * conditioning whose readers are all fused and hooked on it): a zero that depends on t goes into
+   * the loss ({@link Scope#loss}). Why not into the op's own output: the zero's gradient is the sum
+   * of the gradient of what it was added to, a pass over an activation per op, where the loss is
+   * one number.
+   */
+  static void reach(Tensor t) {
+    PerThread state = STATE.get();
+    Tensor zero = t.narrow(0, 0, 0).sum().to(ScalarType.Float);
+    state.unreached =
+        state.unreached == null
+            ? NativeScope.retain(zero)
+            : NativeScope.swap(state.unreached, state.unreached.add(zero));
+  }
+
   private static final class PerThread {
     final ArrayDeque<Pending> pending = new ArrayDeque<>();
     int depth;
+
+    /** The zero for {@link Scope#loss}, retained; null when nothing is left to reach. */
+    Tensor unreached;
 
     /**
      * The native side copies a returned tensor, so our handle is released at the next call (a scope

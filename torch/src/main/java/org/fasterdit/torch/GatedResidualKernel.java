@@ -13,15 +13,15 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The vector loops behind {@link ModulatedNorm#gatedResidual}: over rows of {@code d} values (a
- * token), x + gate y with the fp32 residual stream x, a bf16 branch output y and one fp32 gate row
- * per sample; and its backward, dL/dy = gate g rounded to bf16 and dL/dgate summed over the
- * sample's tokens in fp32.
+ * The vector loops behind {@link ModulatedNorm#sublayer}'s gated residual: over rows of {@code d}
+ * values (a token), x + gate y with the fp32 residual stream x, a bf16 branch output y and one fp32
+ * gate row per sample; and its backward, dL/dy = gate g rounded to bf16 and dL/dgate summed over
+ * the sample's tokens in fp32.
  *
- * <p>Bits as in {@link ModulatedNormKernel}: exactly rounded operations only (the product and the
- * sum rounded one after the other, as LibTorch's addcmul does), each loop one method without
- * vector-taking helpers. Rows must be a whole number of vectors. Loaded only when the
- * jdk.incubator.vector module is present.
+ * <p>Bits as in {@link ModulatedNormKernel}: exactly rounded operations only (the forward one fused
+ * multiply-add, which gives LibTorch's addcmul's bits; dL/dy a product rounded to bf16, as
+ * LibTorch's addcmul backward and cast), each loop one method without vector-taking helpers. Rows
+ * must be a whole number of vectors. Loaded only when the jdk.incubator.vector module is present.
  */
 final class GatedResidualKernel {
   private GatedResidualKernel() {}
@@ -60,8 +60,9 @@ final class GatedResidualKernel {
   }
 
   /**
-   * out = x + gate y. {@code x} and {@code out} (which may be x): fp32 (rows, d); {@code y}: bf16
-   * (rows, d); {@code gate}: fp32 (rows / tokens, d), row r using sample r / tokens.
+   * out = x + gate y, rounded once. {@code x} and {@code out} (which may be x): fp32 (rows, d);
+   * {@code y}: bf16 (rows, d); {@code gate}: fp32 (rows / tokens, d), row r using sample r /
+   * tokens.
    */
   static void forward(
       MemorySegment x,

@@ -156,10 +156,10 @@ public final class ModulatedNorm {
       gradient.recorded++;
       if (!gradient.reached) {
         // m's gradient, and with it the hook that adds the norms' part, is computed only when
-        // the backward reaches m: add a zero that depends on it (one pass over h, only where
-        // nothing else reads m through the graph: DiT's final layer, and a block whose gated
-        // residuals are fused)
-        h.add_(m.narrow(1, 0, 0).sum());
+        // the backward reaches m: where nothing else reads m through the graph (DiT's final
+        // layer, a block whose gated residuals are fused), a zero that depends on m goes into
+        // the loss
+        FusedBackward.reach(m);
         gradient.reached = true;
       }
     } else {

@@ -93,7 +93,7 @@ class ModulatedNormTest {
             ModulatedNorm.over(m.requires_grad_(true).mul(Scalars.of(1.0)), CHUNKS, EPS)
                 .sublayer(xg, 0, 1, 2, h -> torch.linear(h, w, new TensorOptional()));
         assertTrue(recorded.grad_fn().name().getString().startsWith("ToCopy"), "fused");
-        recorded.sum().backward();
+        fused.loss(recorded.sum()).backward();
       }
       assertTrue(torch.equal(out, recorded.detach()), "recorded bits");
     }
@@ -126,12 +126,20 @@ class ModulatedNormTest {
       ModulatedNorm.over(m.mul(Scalars.of(1.0)), CHUNKS, EPS).apply(x.mul(Scalars.of(1.0)), 0, 1);
       IllegalStateException e = assertThrows(IllegalStateException.class, fused::close);
       assertTrue(e.getMessage().contains("got no backward"), e.getMessage());
+      // a backward from a loss that skipped Scope.loss misses the conditioning: named in the error
+      var skipped = FusedBackward.open();
+      ModulatedNorm.over(m.mul(Scalars.of(1.0)), CHUNKS, EPS)
+          .apply(x.mul(Scalars.of(1.0)), 0, 1)
+          .sum()
+          .backward();
+      e = assertThrows(IllegalStateException.class, skipped::close);
+      assertTrue(e.getMessage().contains("Scope.loss"), e.getMessage());
       // and the next scope starts clean: a full forward and backward in it closes fine
       try (var again = FusedBackward.open()) {
         Tensor h =
             ModulatedNorm.over(m.mul(Scalars.of(1.0)), CHUNKS, EPS)
                 .apply(x.mul(Scalars.of(1.0)), 0, 1);
-        h.sum().backward();
+        again.loss(h.sum()).backward();
       }
     }
   }
@@ -155,7 +163,7 @@ class ModulatedNormTest {
           ModulatedNorm norms = ModulatedNorm.over(m, 6, EPS);
           Tensor loss = norms.apply(x, 0, 1).to(ScalarType.Float).sum();
           loss = loss.add(norms.chunk(2).to(ScalarType.Float).sum());
-          loss.backward();
+          fused.loss(loss).backward();
         }
         long allocated = threads.getThreadAllocatedBytes(id) - before;
         if (round == 1)
@@ -195,13 +203,14 @@ class ModulatedNormTest {
       Tensor h1 = fused ? norms.apply(x, 0, 1) : lowered(reference(x, m, 0, 1), autocast);
       Tensor x2 = x.add(h1.to(ScalarType.Float).mul(up1));
       Tensor h2 = fused ? norms.apply(x2, 3, 4) : lowered(reference(x2, m, 3, 4), autocast);
-      if (fused) { // the fused path ran: its recorded node, or the zero that reaches m
+      if (fused) { // the fused path ran: its recorded node
         String node = h1.grad_fn().name().getString();
-        String fusedNode = gated ? (autocast == null ? "Clone" : "ToCopy") : "Add";
+        String fusedNode = autocast == null ? "Clone" : "ToCopy";
         assertTrue(node.startsWith(fusedNode), "fused: " + node);
       }
       Tensor loss = h2.to(ScalarType.Float).mul(up2).sum();
       if (gated) loss = loss.add(gate.to(ScalarType.Float).mul(upGate).sum());
+      if (recording != null) loss = recording.loss(loss);
       TensorVector g =
           torch.grad(
               new TensorVector(loss),
@@ -239,9 +248,11 @@ class ModulatedNormTest {
       Tensor x2 = norms.sublayer(x1, 3, 4, 5, h -> torch.linear(h, b2, NO_BIAS));
       String node = x1.grad_fn().name().getString();
       assertTrue(node.startsWith(fused ? "ToCopy" : "Addcmul"), (fused ? "fused: " : "") + node);
+      Tensor loss = x2.mul(up).sum();
+      if (recording != null) loss = recording.loss(loss);
       TensorVector g =
           torch.grad(
-              new TensorVector(x2.mul(up).sum()),
+              new TensorVector(loss),
               new TensorVector(x0, c, w, b1),
               new TensorVector(),
               new BoolOptional(false),
