@@ -10,7 +10,7 @@ import org.bytedeco.pytorch.TensorVector;
  */
 final class Attention {
   private final Linear qkv;
-  private final Linear proj;
+  final Linear proj; // applied by the caller, after heads()
   private final int heads;
 
   Attention(Params p, int hidden, int heads) {
@@ -24,7 +24,12 @@ final class Attention {
     proj.initXavier(init);
   }
 
-  Tensor forward(Tensor x) {
+  /**
+   * Everything before {@code proj}: the heads' outputs side by side, (N, T, D). The block applies
+   * {@code proj} itself, fused with its gated residual ({@link
+   * org.fasterdit.torch.ModulatedNorm#sublayer}).
+   */
+  Tensor heads(Tensor x) {
     long n = x.size(0), t = x.size(1), d = x.size(2);
     // q, k, v as strided views of the qkv output: their gradients are stacked straight back into
     // its layout, where
@@ -38,6 +43,6 @@ final class Attention {
             qkvParts.get(0).transpose(1, 2),
             qkvParts.get(1).transpose(1, 2),
             qkvParts.get(2).transpose(1, 2)); // (N, H, T, hd)
-    return proj.forward(o.transpose(1, 2).reshape(n, t, d)); // (N, T, D)
+    return o.transpose(1, 2).reshape(n, t, d); // (N, T, D)
   }
 }

@@ -26,7 +26,8 @@ final class DiTBlock {
     // chunks in the reference order: shift_msa, scale_msa, gate_msa, shift_mlp, scale_mlp,
     // gate_mlp; each (N, D)
     ModulatedNorm m = ModulatedNorm.over(adaLN.forward(torch.silu(c)), 6, AdaLN.EPS);
-    x = m.sublayer(x, 0, 1, 2, attn::forward); // (N, T, D)
-    return m.sublayer(x, 3, 4, 5, mlp::forward); // (N, T, D)
+    Linear proj = attn.proj, fc2 = mlp.fc2;
+    x = m.sublayer(x, 0, 1, 2, attn::heads, proj.weightInUse(), proj.biasInUse()); // (N, T, D)
+    return m.sublayer(x, 3, 4, 5, mlp::hidden, fc2.weightInUse(), fc2.biasInUse()); // (N, T, D)
   }
 }

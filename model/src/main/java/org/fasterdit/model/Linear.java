@@ -17,7 +17,17 @@ public final class Linear {
   }
 
   public Tensor forward(Tensor x) {
-    return torch.linear(x, params.inUse(weight), new TensorOptional(params.inUse(bias)));
+    return torch.linear(x, weightInUse(), new TensorOptional(biasInUse()));
+  }
+
+  /** What the forward computes with in place of the weight (itself, or a low-precision copy). */
+  Tensor weightInUse() {
+    return params.inUse(weight);
+  }
+
+  /** As {@link #weightInUse}, for the bias. */
+  Tensor biasInUse() {
+    return params.inUse(bias);
   }
 
   /** The reference's basic init for every Linear: xavier-uniform weight, zero bias. */

@@ -9,7 +9,7 @@ import org.fasterdit.torch.GeluTanh;
  */
 final class Mlp {
   private final Linear fc1;
-  private final Linear fc2;
+  final Linear fc2; // applied by the caller, after hidden()
 
   Mlp(Params p, int hidden) {
     long inner = (long) hidden * DiTConfig.MLP_RATIO;
@@ -22,7 +22,11 @@ final class Mlp {
     fc2.initXavier(init);
   }
 
-  Tensor forward(Tensor x) {
-    return fc2.forward(GeluTanh.applyConsuming(fc1.forward(x)));
+  /**
+   * Everything before {@code fc2}: GELU(fc1(x)). The block applies {@code fc2} itself, fused with
+   * its gated residual ({@link org.fasterdit.torch.ModulatedNorm#sublayer}).
+   */
+  Tensor hidden(Tensor x) {
+    return GeluTanh.applyConsuming(fc1.forward(x));
   }
 }

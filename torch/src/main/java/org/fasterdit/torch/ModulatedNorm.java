@@ -98,31 +98,55 @@ public final class ModulatedNorm {
   /**
    * One adaLN-Zero sublayer of a DiT block: {@code x + gate branch(LN(x) (1 + scale) + shift)} for
    * the residual stream x (N, T, D) in fp32, with shift, scale and gate the chunks {@code
-   * shiftChunk}, {@code scaleChunk} and {@code gateChunk} of m. The norm is {@link #apply}'s. The
-   * gated residual is fused where the branch's output is bf16 (autocast) and contiguous: one pass
-   * forward, where LibTorch's casts and addcmul take two, and backward one pass that writes dL/dy
-   * and sums dL/dgate, where they take four and the autograd engine one more to add x's two
-   * gradients. How it is recorded: the result is a cast of a view of y (its backward casts the
-   * incoming gradient back, and a hook on the result replaces that gradient by zeros, which cost
-   * the cast one write), a hook on the result keeps dL/dout, the view's hook returns dL/dy, and
-   * dL/dout reaches x through the norm's backward, which adds it to dL/dx in its own pass; so x's
-   * only reader in the graph is the norm. Elsewhere LibTorch's ops run.
+   * shiftChunk}, {@code scaleChunk} and {@code gateChunk} of m, and the branch {@code body}
+   * followed by a linear layer ({@code weight}, {@code bias}). The norm is {@link #apply}'s.
+   *
+   * <p>Where the branch's output is bf16 (autocast) the gated residual is fused: the linear layer
+   * runs without its bias, and one pass adds the bias and the gated branch to x, where LibTorch
+   * copies the bias into the matmul's output and then casts and addcmuls; backward, one pass writes
+   * dL/dy and sums the gradients of the gate and of the bias, where LibTorch takes four passes, the
+   * bias's sum and the autograd engine's add of x's two gradients. How it is recorded: the result
+   * is a cast of a view of y (its backward casts the incoming gradient back, and a hook on the
+   * result replaces that gradient by zeros, which cost the cast one write), a hook on the result
+   * keeps dL/dout, the view's hook returns dL/dy, and dL/dout reaches x through the norm's
+   * backward, which adds it to dL/dx in its own pass; so x's only reader in the graph is the norm.
+   * The bias's gradient is returned by a hook on a view of the bias, which the backward reaches
+   * through {@link FusedBackward#reach}. Elsewhere LibTorch's ops run.
    */
   public Tensor sublayer(
-      Tensor x, int shiftChunk, int scaleChunk, int gateChunk, UnaryOperator<Tensor> branch) {
+      Tensor x,
+      int shiftChunk,
+      int scaleChunk,
+      int gateChunk,
+      UnaryOperator<Tensor> body,
+      Tensor weight,
+      Tensor bias) {
     Normed n = normed(x, shiftChunk, scaleChunk);
-    Tensor y = branch.apply(n.h);
-    if (residualFusable(x, y)) {
-      if (n.gradient != null && y.requires_grad())
-        return fusedResidual(x, gateChunk, y, n.gradient);
-      if (!(GradMode.is_enabled() && (x.requires_grad() || y.requires_grad() || m.requires_grad())))
-        return fusedResidual(x, gateChunk, y, null); // no graph to record: the forward pass alone
+    Tensor inner = body.apply(n.h);
+    boolean graph =
+        GradMode.is_enabled()
+            && (x.requires_grad()
+                || inner.requires_grad()
+                || m.requires_grad()
+                || weight.requires_grad()
+                || bias.requires_grad());
+    if (residualFusable(x, weight, bias) && (n.gradient != null || !graph)) {
+      Tensor y = torch.linear(inner, weight, new TensorOptional());
+      if (branchFusable(x, y) && (!graph || y.requires_grad()))
+        return fusedResidual(x, gateChunk, y, bias, graph ? n.gradient : null);
+      return stockResidual(x, chunk(gateChunk), y.add(bias));
     }
-    Tensor gate = chunk(gateChunk);
+    return stockResidual(
+        x, chunk(gateChunk), torch.linear(inner, weight, new TensorOptional(bias)));
+  }
+
+  /**
+   * x + gate y as one addcmul: one pass and one temporary fewer than mul then add. The branch
+   * output and the gate are cast to the residual stream's dtype first, because a CPU elementwise op
+   * over mixed dtypes runs LibTorch's scalar casting loop instead of its vectorised one.
+   */
+  private static Tensor stockResidual(Tensor x, Tensor gate, Tensor y) {
     ScalarType t = x.scalar_type().intern();
-    // one addcmul: one pass and one temporary fewer than mul then add; the branch output and the
-    // gate cast to the residual stream's dtype first, because a CPU elementwise op over mixed
-    // dtypes runs LibTorch's scalar casting loop instead of its vectorised one
     return torch.addcmul(x, gate.to(t).unsqueeze(1), y.to(t));
   }
 
@@ -176,15 +200,21 @@ public final class ModulatedNorm {
   }
 
   /**
-   * x + gate y in one pass; with {@code norm} (the recorded backward of the norm that read x), the
-   * graph {@link #sublayer} describes, else none.
+   * x + gate (y + bias) in one pass; with {@code norm} (the recorded backward of the norm that read
+   * x), the graph {@link #sublayer} describes, else none.
    */
-  private Tensor fusedResidual(Tensor x, int gateChunk, Tensor y, NormGradient norm) {
+  private Tensor fusedResidual(Tensor x, int gateChunk, Tensor y, Tensor bias, NormGradient norm) {
     Tensor gate = m.detach().narrow(1, gateChunk * d, d).to(ScalarType.Float).contiguous();
+    Tensor b = bias.detach().to(ScalarType.Float).contiguous();
     Tensor out;
     if (norm != null) {
+      // created in this order so that the backward runs them in reverse: the bias's hook after
+      // the branch's, which sums what it returns
+      Tensor biasSums =
+          bias.requires_grad() ? BiasGradient.record(bias).sums : torch.zeros(bias.size(0));
       Tensor branch = y.view_as(y); // a view made to carry the hook, as in normed
-      ResidualGradient back = new ResidualGradient(y, gate, gradient, gateChunk * d, norm);
+      ResidualGradient back =
+          new ResidualGradient(y, gate, b, gradient, gateChunk * d, norm, biasSums);
       FusedBackward.record(branch, back);
       out = branch.to(ScalarType.Float);
       FusedBackward.record(out, back.result);
@@ -196,6 +226,7 @@ public final class ModulatedNorm {
         Tensors.memoryOf(x),
         Tensors.memoryOf(gate),
         Tensors.memoryOf(y),
+        Tensors.memoryOf(b),
         Tensors.memoryOf(out),
         x.size(0) * x.size(1),
         x.size(1),
@@ -203,22 +234,34 @@ public final class ModulatedNorm {
     return out;
   }
 
-  private boolean residualFusable(Tensor x, Tensor y) {
+  /** Whether {@link #sublayer} fuses its residual, before the branch's linear layer has run. */
+  private boolean residualFusable(Tensor x, Tensor weight, Tensor bias) {
     return conditioningFusable(m, d)
+        && outputType() == ScalarType.BFloat16
         && x.device().is_cpu()
         && x.scalar_type().intern() == ScalarType.Float
-        && y.device().is_cpu()
-        && y.scalar_type().intern() == ScalarType.BFloat16
         && x.dim() == 3
         && x.size(0) == m.size(0)
         && x.size(2) == d
+        && x.is_contiguous()
+        && weight.dim() == 2
+        && weight.size(0) == d
+        && bias.defined()
+        && bias.dim() == 1
+        && bias.size(0) == d
+        && bias.device().is_cpu()
+        && torch.get_num_threads() == 1;
+  }
+
+  /** Whether the branch's output without its bias is what the fused pass reads. */
+  private static boolean branchFusable(Tensor x, Tensor y) {
+    return y.device().is_cpu()
+        && y.scalar_type().intern() == ScalarType.BFloat16
         && y.dim() == 3
         && y.size(0) == x.size(0)
         && y.size(1) == x.size(1)
-        && y.size(2) == d
-        && x.is_contiguous()
-        && y.is_contiguous()
-        && torch.get_num_threads() == 1;
+        && y.size(2) == x.size(2)
+        && y.is_contiguous();
   }
 
   /** LibTorch's ops, as the fused pass computes them. */
@@ -374,7 +417,7 @@ public final class ModulatedNorm {
    * fires next, writes dL/dy and adds dL/dgate into the conditioning's sums.
    */
   private static final class ResidualGradient implements FusedBackward.Pending {
-    private final Tensor y, gate;
+    private final Tensor y, gate, bias, biasSums;
     private final ConditioningGradient into;
     private final long gateColumn;
     private NormGradient norm;
@@ -399,9 +442,17 @@ public final class ModulatedNorm {
         };
 
     ResidualGradient(
-        Tensor y, Tensor gate, ConditioningGradient into, long gateColumn, NormGradient norm) {
+        Tensor y,
+        Tensor gate,
+        Tensor bias,
+        ConditioningGradient into,
+        long gateColumn,
+        NormGradient norm,
+        Tensor biasSums) {
       this.y = NativeScope.retain(y);
       this.gate = NativeScope.retain(gate);
+      this.bias = NativeScope.retain(bias);
+      this.biasSums = NativeScope.retain(biasSums);
       this.into = into;
       this.gateColumn = gateColumn;
       this.norm = norm;
@@ -419,8 +470,10 @@ public final class ModulatedNorm {
           Tensors.memoryOf(grad),
           Tensors.memoryOf(y),
           Tensors.memoryOf(gate),
+          Tensors.memoryOf(bias),
           Tensors.memoryOf(gy),
           sums.asSlice(4 * gateColumn),
+          Tensors.memoryOf(biasSums),
           y.size(0) * y.size(1),
           y.size(1),
           (int) y.size(2),
@@ -433,8 +486,40 @@ public final class ModulatedNorm {
     public void release() {
       NativeScope.release(y);
       NativeScope.release(gate);
+      NativeScope.release(bias);
+      NativeScope.release(biasSums);
       NativeScope.release(grad);
       grad = null;
+    }
+  }
+
+  /**
+   * The hook on a view of a sublayer's bias: adds the bias's gradient, which the residual's
+   * backward summed in fp32, to what the backward brings (zeros: nothing else reads the view).
+   */
+  private static final class BiasGradient implements FusedBackward.Pending {
+    final Tensor sums;
+
+    private BiasGradient(Tensor bias) {
+      this.sums = NativeScope.retain(torch.zeros(bias.size(0)));
+    }
+
+    static BiasGradient record(Tensor bias) {
+      BiasGradient g = new BiasGradient(bias);
+      Tensor view = bias.view_as(bias); // the hook on a view made for it, as for m
+      FusedBackward.record(view, g);
+      FusedBackward.reach(view);
+      return g;
+    }
+
+    @Override
+    public Tensor backward(Tensor grad) {
+      return grad.add(sums.to(grad.scalar_type().intern()));
+    }
+
+    @Override
+    public void release() {
+      NativeScope.release(sums);
     }
   }
 }
