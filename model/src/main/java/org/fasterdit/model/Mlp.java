@@ -5,7 +5,8 @@ import org.fasterdit.torch.GeluTanh;
 
 /**
  * {@code fc1} (D -> 4D), GELU with the tanh approximation (as the reference), {@code fc2} (4D ->
- * D). The GELU is {@link GeluTanh}, which consumes fc1's output: nothing else reads it.
+ * D). fc1 and the GELU are {@link GeluTanh#ofLinear}, which consumes fc1's output (nothing else
+ * reads it) and may add fc1's bias in its own pass.
  */
 final class Mlp {
   private final Linear fc1;
@@ -27,6 +28,6 @@ final class Mlp {
    * its gated residual ({@link org.fasterdit.torch.ModulatedNorm#sublayer}).
    */
   Tensor hidden(Tensor x) {
-    return GeluTanh.applyConsuming(fc1.forward(x));
+    return GeluTanh.ofLinear(x, fc1.weightInUse(), fc1.biasInUse());
   }
 }

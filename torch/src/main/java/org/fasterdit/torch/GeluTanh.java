@@ -3,7 +3,9 @@ package org.fasterdit.torch;
 import java.lang.foreign.MemorySegment;
 import org.bytedeco.pytorch.GradMode;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.DeviceType;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
@@ -68,6 +70,87 @@ public final class GeluTanh {
     Tensor y = x.mul(dydx);
     kernel(bf16, in, Tensors.memoryOf(y), Tensors.memoryOf(dydx), n);
     return y;
+  }
+
+  /**
+   * gelu(x W^T + b, tanh form): a linear layer and this activation (DiT's fc1). Under bf16
+   * autocast, on a thread whose ATen pool has one thread (the step workers) and inside a {@link
+   * FusedBackward.Scope} or without grad, the matmul runs without its bias and the activation's
+   * pass adds it in fp32; the backward's pass, which multiplies by the derivative, also sums the
+   * bias's gradient ({@link BiasGradient}). That saves LibTorch's copy of the bias into the
+   * matmul's output and its sum of the gradient over the rows; the matmul and the bias are then
+   * rounded apart, within one bf16 rounding of LibTorch's. Elsewhere {@link #applyConsuming} of
+   * LibTorch's linear.
+   */
+  public static Tensor ofLinear(Tensor x, Tensor weight, Tensor bias) {
+    boolean graph =
+        GradMode.is_enabled()
+            && (x.requires_grad() || weight.requires_grad() || bias.requires_grad());
+    boolean bf16 =
+        Autocast.active(DeviceType.CPU)
+            && torch.get_autocast_dtype(DeviceType.CPU).intern() == ScalarType.BFloat16;
+    if (!(FUSED
+        && bf16
+        && (FusedBackward.recording() || !graph)
+        && x.device().is_cpu()
+        && bias.defined()
+        && bias.dim() == 1
+        && bias.device().is_cpu()
+        && torch.get_num_threads() == 1))
+      return applyConsuming(torch.linear(x, weight, new TensorOptional(bias)));
+    Tensor y0 = torch.linear(x, weight, new TensorOptional());
+    long cols = y0.size(-1);
+    if (!(usable(y0)
+        && y0.scalar_type().intern() == ScalarType.BFloat16
+        && cols == bias.size(0)
+        && cols % GeluTanhKernel.lanes() == 0
+        && (!graph || y0.requires_grad()))) return applyConsuming(y0.add(bias));
+    Tensor b = bias.detach().to(ScalarType.Float).contiguous();
+    MemorySegment in = Tensors.memoryOf(y0);
+    if (!graph) {
+      GeluTanhKernel.bf16WithBias(in, Tensors.memoryOf(b), (int) cols, in, null, y0.numel());
+      return y0;
+    }
+    // recorded in this order so that the backward runs the bias's hook after the activation's
+    Tensor sums = bias.requires_grad() ? BiasGradient.record(bias) : torch.zeros(cols);
+    Tensor dydx = torch.empty_like(y0);
+    Tensor y = y0.view_as(y0); // the activation over y0, as in applyConsuming
+    FusedBackward.record(y, new BiasedDerivative(dydx, sums, (int) cols));
+    GeluTanhKernel.bf16WithBias(
+        in, Tensors.memoryOf(b), (int) cols, in, Tensors.memoryOf(dydx), y0.numel());
+    return y;
+  }
+
+  /**
+   * The hook on {@link #ofLinear}'s activation: dL/dx = dL/dy dy/dx, and its sum over the rows
+   * added into the bias's gradient.
+   */
+  private record BiasedDerivative(Tensor dydx, Tensor sums, int cols)
+      implements FusedBackward.Pending {
+    BiasedDerivative {
+      NativeScope.retain(dydx);
+      NativeScope.retain(sums);
+    }
+
+    @Override
+    public Tensor backward(Tensor grad) {
+      Tensor g = grad.contiguous();
+      Tensor gx = torch.empty_like(g);
+      GeluTanhKernel.bf16Backward(
+          Tensors.memoryOf(g),
+          Tensors.memoryOf(dydx),
+          Tensors.memoryOf(gx),
+          Tensors.memoryOf(sums),
+          cols,
+          g.numel());
+      return gx;
+    }
+
+    @Override
+    public void release() {
+      NativeScope.release(dydx);
+      NativeScope.release(sums);
+    }
   }
 
   /** The hook on the activation: dL/dx = dL/dy dy/dx. */

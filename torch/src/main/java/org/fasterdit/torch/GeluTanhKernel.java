@@ -71,7 +71,61 @@ final class GeluTanhKernel {
    * even as c10::BFloat16 does (NaNs stay NaN: their upper mantissa is set).
    */
   static void bf16(MemorySegment x, MemorySegment y, MemorySegment dydx, long n) {
-    withTail(GeluTanhKernel::wholeBf16, 2, x, y, dydx, n);
+    withTail((xs, ys, ds, m) -> wholeBf16(xs, NO_BIAS, F.length(), ys, ds, m), 2, x, y, dydx, n);
+  }
+
+  /**
+   * As {@link #bf16} for a linear layer's output before its bias: rows of {@code cols} bf16 values
+   * ({@code n} a multiple of cols, cols of the vector length), y = gelu(x + bias) with the fp32
+   * {@code bias} (cols) added in fp32, and dy/dx at x + bias.
+   */
+  static void bf16WithBias(
+      MemorySegment x, MemorySegment bias, int cols, MemorySegment y, MemorySegment dydx, long n) {
+    wholeBf16(x, bias, cols, y, dydx, n);
+  }
+
+  /**
+   * The backward of {@link #bf16WithBias}: dL/dx = dL/dy dy/dx over {@code n} bf16 values, rounded
+   * to nearest even as LibTorch's bf16 multiply rounds it, into {@code gx} (which may be {@code
+   * g}); and the rounded values summed over the rows of {@code cols} into the fp32 {@code sums}
+   * (cols), dL/dbias.
+   */
+  static void bf16Backward(
+      MemorySegment g, MemorySegment dydx, MemorySegment gx, MemorySegment sums, int cols, long n) {
+    long col = 0, rowBytes = 4L * cols, step = 4L * F.length();
+    for (long i = 0; i < n; i += F.length()) {
+      FloatVector gv =
+          ((IntVector)
+                  ShortVector.fromMemorySegment(S, g, i * 2, ORDER)
+                      .convertShape(VectorOperators.S2I, I, 0))
+              .lanewise(VectorOperators.LSHL, 16)
+              .reinterpretAsFloats();
+      FloatVector dv =
+          ((IntVector)
+                  ShortVector.fromMemorySegment(S, dydx, i * 2, ORDER)
+                      .convertShape(VectorOperators.S2I, I, 0))
+              .lanewise(VectorOperators.LSHL, 16)
+              .reinterpretAsFloats();
+      IntVector out = gv.mul(dv).reinterpretAsInts();
+      // round to nearest even on the upper 16 bits; NaNs stay NaN (their upper mantissa is set)
+      out = out.add(out.lanewise(VectorOperators.LSHR, 16).and(1)).add(0x7FFF);
+      FloatVector.fromMemorySegment(F, sums, col, ORDER)
+          .add(out.and(0xFFFF0000).reinterpretAsFloats())
+          .intoMemorySegment(sums, col, ORDER);
+      ((ShortVector) out.lanewise(VectorOperators.LSHR, 16).convertShape(VectorOperators.I2S, S, 0))
+          .intoMemorySegment(gx, i * 2, ORDER);
+      col += step;
+      if (col == rowBytes) col = 0;
+    }
+  }
+
+  /** -0 in every lane: adding it changes no value, not even the sign of a zero. */
+  private static final MemorySegment NO_BIAS = negativeZeros(F.length());
+
+  private static MemorySegment negativeZeros(int n) {
+    MemorySegment s = VectorWarmUp.unscoped(Arena.global().allocate(4L * n));
+    for (int i = 0; i < n; i++) s.setAtIndex(ValueLayout.JAVA_FLOAT, i, -0f);
+    return s;
   }
 
   /**
@@ -101,6 +155,9 @@ final class GeluTanhKernel {
                   () -> {
                     bf16(x, y, d, n);
                     bf16(x, y, null, n);
+                    bf16WithBias(x, x, 4 * F.length(), y, d, n);
+                    bf16WithBias(x, x, 4 * F.length(), y, null, n);
+                    bf16Backward(x, d, y, x, 4 * F.length(), n);
                   });
       }
       return f32Done && bf16Done;
@@ -172,20 +229,26 @@ final class GeluTanhKernel {
   }
 
   /**
-   * {@link #whole} over bf16 values: the same arithmetic, between a widening load and rounding
-   * stores. A copy, because neither sharing works: a shared helper is not inlined (see {@link
-   * #whole}), and one loop for both dtypes with a flag ran fp32 at 14-19 instead of 2.5 ms per call
-   * once bf16 had run through it (the JIT recompiled it for both and boxed the vectors).
+   * {@link #whole} over bf16 values, plus a bias row of {@code cols} fp32 values (the flat calls
+   * pass a vector of -0): the same arithmetic, between a widening load and rounding stores. A copy,
+   * because neither sharing works: a shared helper is not inlined (see {@link #whole}), and one
+   * loop for both dtypes with a flag ran fp32 at 14-19 instead of 2.5 ms per call once bf16 had run
+   * through it (the JIT recompiled it for both and boxed the vectors).
    */
-  private static void wholeBf16(MemorySegment x, MemorySegment y, MemorySegment dydx, long n) {
+  private static void wholeBf16(
+      MemorySegment x, MemorySegment bias, int cols, MemorySegment y, MemorySegment dydx, long n) {
     FloatVector one = FloatVector.broadcast(F, 1f);
+    long col = 0, rowBytes = 4L * cols, step = 4L * F.length();
     for (long i = 0; i < n; i += F.length()) {
       FloatVector v =
           ((IntVector)
                   ShortVector.fromMemorySegment(S, x, i * 2, ORDER)
                       .convertShape(VectorOperators.S2I, I, 0))
               .lanewise(VectorOperators.LSHL, 16)
-              .reinterpretAsFloats();
+              .reinterpretAsFloats()
+              .add(FloatVector.fromMemorySegment(F, bias, col, ORDER));
+      col += step;
+      if (col == rowBytes) col = 0;
       FloatVector x2 = v.mul(v);
       // a = -2u = -2 k (x + kappa x^3), clamped
       FloatVector a =

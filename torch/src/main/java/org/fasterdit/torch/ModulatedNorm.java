@@ -211,7 +211,7 @@ public final class ModulatedNorm {
       // created in this order so that the backward runs them in reverse: the bias's hook after
       // the branch's, which sums what it returns
       Tensor biasSums =
-          bias.requires_grad() ? BiasGradient.record(bias).sums : torch.zeros(bias.size(0));
+          bias.requires_grad() ? BiasGradient.record(bias) : torch.zeros(bias.size(0));
       Tensor branch = y.view_as(y); // a view made to carry the hook, as in normed
       ResidualGradient back =
           new ResidualGradient(y, gate, b, gradient, gateChunk * d, norm, biasSums);
@@ -490,36 +490,6 @@ public final class ModulatedNorm {
       NativeScope.release(biasSums);
       NativeScope.release(grad);
       grad = null;
-    }
-  }
-
-  /**
-   * The hook on a view of a sublayer's bias: adds the bias's gradient, which the residual's
-   * backward summed in fp32, to what the backward brings (zeros: nothing else reads the view).
-   */
-  private static final class BiasGradient implements FusedBackward.Pending {
-    final Tensor sums;
-
-    private BiasGradient(Tensor bias) {
-      this.sums = NativeScope.retain(torch.zeros(bias.size(0)));
-    }
-
-    static BiasGradient record(Tensor bias) {
-      BiasGradient g = new BiasGradient(bias);
-      Tensor view = bias.view_as(bias); // the hook on a view made for it, as for m
-      FusedBackward.record(view, g);
-      FusedBackward.reach(view);
-      return g;
-    }
-
-    @Override
-    public Tensor backward(Tensor grad) {
-      return grad.add(sums.to(grad.scalar_type().intern()));
-    }
-
-    @Override
-    public void release() {
-      NativeScope.release(sums);
     }
   }
 }

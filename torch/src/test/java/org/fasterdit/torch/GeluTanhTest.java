@@ -11,8 +11,12 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import org.bytedeco.pytorch.BoolOptional;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptional;
+import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.DeviceType;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -119,6 +123,60 @@ class GeluTanhTest {
    * to the loop, and in a JVM limited to C1) must give the same bits, or a resumed run would not
    * repeat an uninterrupted one.
    */
+  /**
+   * fc1 and its GELU under bf16 autocast with the bias added in the activation's pass, recorded (a
+   * recording scope) and without grad, against LibTorch's linear and gelu: the activation and the
+   * gradients of the input, the weight and the bias, within one bf16 rounding.
+   */
+  @Test
+  void ofLinearMatchesLibTorchsLinearAndGelu() {
+    try (var scope = NativeScope.open();
+        var bf16 = Autocast.on(DeviceType.CPU, ScalarType.BFloat16)) {
+      torch.manual_seed(13);
+      Tensor x = torch.randn(3, 16, 48).requires_grad_(true);
+      Tensor w = torch.randn(64, 48).mul(Scalars.of(0.3)).requires_grad_(true);
+      Tensor b = torch.randn(64).requires_grad_(true);
+      Tensor up = torch.randn(3, 16, 64);
+      Tensor expected = torch.gelu(torch.linear(x, w, new TensorOptional(b)), "tanh");
+      Tensor[] stock = grads(expected.to(ScalarType.Float).mul(up).sum(), x, w, b);
+      Tensor y;
+      Tensor[] fused;
+      try (var recording = FusedBackward.open()) {
+        y = GeluTanh.ofLinear(x, w, b);
+        // the activation is a view of a matmul without bias (LibTorch's linear: AddmmBackward)
+        String under = y.grad_fn().next_edge(0).function().name().getString();
+        assertTrue(under.startsWith("UnsafeView") || under.startsWith("Mm"), "no bias: " + under);
+        fused = grads(recording.loss(y.to(ScalarType.Float).mul(up).sum()), x, w, b);
+      }
+      assertEquals(ScalarType.BFloat16, y.scalar_type().intern());
+      double scale = expected.to(ScalarType.Float).abs().max().item_double();
+      assertTrue(maxAbs(expected, y) <= 2e-2 * scale, "activation: " + maxAbs(expected, y));
+      String[] names = {"dL/dx", "dL/dw", "dL/db"};
+      for (int i = 0; i < 3; i++) {
+        double s = stock[i].abs().max().item_double(), diff = maxAbs(stock[i], fused[i]);
+        assertTrue(s > 0 && diff <= 2e-2 * s, names[i] + ": " + diff + " at " + s);
+      }
+      try (var noGrad = NoGrad.on()) {
+        Tensor y0 = GeluTanh.ofLinear(x, w, b);
+        assertTrue(torch.equal(y.detach(), y0), "without grad, the same bits");
+      }
+    }
+  }
+
+  private static Tensor[] grads(Tensor loss, Tensor... inputs) {
+    TensorVector g =
+        torch.grad(
+            new TensorVector(loss),
+            new TensorVector(inputs),
+            new TensorVector(),
+            new BoolOptional(false),
+            false,
+            false);
+    Tensor[] out = new Tensor[inputs.length];
+    for (int i = 0; i < out.length; i++) out[i] = new Tensor(g.get(i));
+    return out;
+  }
+
   @Test
   void compiledAndInterpretedGiveTheSameBits(@TempDir Path dir) throws Exception {
     for (ScalarType type : new ScalarType[] {ScalarType.Float, ScalarType.BFloat16}) {
