@@ -5,7 +5,6 @@ import org.bytedeco.pytorch.GradMode;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorBase;
 import org.bytedeco.pytorch.TensorTensorHook;
-import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
  * Backwards written in Java for fused ops, on gradient hooks (docs/libtorch-from-java.md, "Gradient
@@ -104,14 +103,14 @@ public final class FusedBackward {
 
   /**
    * Makes the backward reach {@code t}'s node although no op of the graph reads {@code t} (a
-   * conditioning whose readers are all fused and hooked on it): a zero that depends on t goes into
-   * the loss ({@link Scope#loss}). Why not into the op's own output: the zero's gradient is the sum
-   * of the gradient of what it was added to, a pass over an activation per op, where the loss is
-   * one number.
+   * conditioning whose readers are all fused, a bias a fused pass adds): a zero that depends on t
+   * goes into the loss ({@link Scope#loss}). Why not into the op's own output: the zero's gradient
+   * is the sum of the gradient of what it was added to, a pass over an activation per op, where the
+   * loss is one number.
    */
   static void reach(Tensor t) {
     PerThread state = STATE.get();
-    Tensor zero = t.narrow(0, 0, 0).sum().to(ScalarType.Float);
+    Tensor zero = t.narrow(0, 0, 0).sum(); // 0 in t's dtype: exact in any
     state.unreached =
         state.unreached == null
             ? NativeScope.retain(zero)
