@@ -177,7 +177,6 @@ public final class ModulatedNorm {
           new NormGradient(
               x, scale1, stats, gradient, shiftChunk * d, scaleChunk * d, bf16, tokens);
       FusedBackward.record(view, back);
-      if (bf16) FusedBackward.record(h, back.lowered); // fires first: dL/dh in bf16
       gradient.recorded++;
       if (!gradient.reached) {
         // m's gradient, and with it the hook that adds the norms' part, is computed only when
@@ -359,28 +358,6 @@ public final class ModulatedNorm {
     /** dL/dx from x's gated residual ({@link ResidualGradient}), added to dL/dx; or null. */
     private Tensor residual;
 
-    /** dL/dh in bf16, kept by {@link #lowered}; null for an fp32 output. */
-    private Tensor low;
-
-    /**
-     * The hook on a bf16 output: keeps dL/dh for the pass to read in bf16, and hands the cast's
-     * backward zeros as one broadcast value, which it widens into a fresh fp32 tensor by writing
-     * only (instead of reading dL/dh and writing its fp32 copy for the pass to read again).
-     */
-    final FusedBackward.Pending lowered =
-        new FusedBackward.Pending() {
-          @Override
-          public Tensor backward(Tensor g) {
-            low = NativeScope.retain(g.contiguous());
-            return torch
-                .zeros(new long[] {1}, new TensorOptions(ScalarType.BFloat16))
-                .expand(g.sizes());
-          }
-
-          @Override
-          public void release() {}
-        };
-
     NormGradient(
         Tensor x,
         Tensor scale1,
@@ -407,24 +384,6 @@ public final class ModulatedNorm {
       Tensor g = grad.contiguous();
       Tensor gx = overwritable ? g : torch.empty_like(g);
       MemorySegment sums = Tensors.memoryOf(into.sums);
-      if (low != null) {
-        // grad is the cast's widened zeros, fresh: dL/dx overwrites it, from dL/dh in bf16
-        ModulatedNormKernel.backwardBf16Grad(
-            Tensors.memoryOf(low),
-            Tensors.memoryOf(x),
-            Tensors.memoryOf(scale1),
-            Tensors.memoryOf(stats),
-            Tensors.memoryOf(gx),
-            residual == null ? null : Tensors.memoryOf(residual),
-            sums.asSlice(4 * shiftColumn),
-            sums.asSlice(4 * scaleColumn),
-            x.size(0) * tokens,
-            tokens,
-            (int) x.size(2),
-            into.sums.size(1));
-        into.done++;
-        return gx;
-      }
       ModulatedNormKernel.backward(
           Tensors.memoryOf(g),
           Tensors.memoryOf(x),
@@ -449,8 +408,6 @@ public final class ModulatedNorm {
       NativeScope.release(stats);
       NativeScope.release(residual);
       residual = null;
-      NativeScope.release(low);
-      low = null;
     }
   }
 

@@ -29,7 +29,6 @@ final class ModulatedNormKernel {
   private ModulatedNormKernel() {}
 
   private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-  private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
   private static final VectorSpecies<Short> S =
       VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
   private static final ByteOrder ORDER = ByteOrder.nativeOrder();
@@ -71,9 +70,8 @@ final class ModulatedNormKernel {
           back =
               VectorWarmUp.allocatesNothing(
                   () -> {
-                    // with and without a residual gradient, fp32 and bf16 dL/dh, as training runs
-                    // all
-                    for (MemorySegment residual : new MemorySegment[] {g, null}) {
+                    // with and without a residual gradient, as training runs both
+                    for (MemorySegment residual : new MemorySegment[] {g, null})
                       backward(
                           g,
                           x,
@@ -87,21 +85,6 @@ final class ModulatedNormKernel {
                           tokens,
                           d,
                           2L * d);
-                      // g's fp32 bits read as bf16 pairs: any values will do
-                      backwardBf16Grad(
-                          g,
-                          x,
-                          cond,
-                          stats,
-                          h,
-                          residual,
-                          sums,
-                          sums.asSlice(4L * d),
-                          rows,
-                          tokens,
-                          d,
-                          2L * d);
-                    }
                   });
       }
       return f32 && bf16 && back;
@@ -261,81 +244,6 @@ final class ModulatedNormKernel {
         FloatVector xhat = FloatVector.fromMemorySegment(F, x, at, ORDER).sub(mean).mul(rstd);
         FloatVector u =
             FloatVector.fromMemorySegment(F, g, at, ORDER)
-                .mul(FloatVector.fromMemorySegment(F, scale1, c, ORDER));
-        FloatVector v = xhat.mul(-meanUXhat).add(u).sub(meanU).mul(rstd);
-        if (residual != null) v = v.add(FloatVector.fromMemorySegment(F, residual, at, ORDER));
-        v.intoMemorySegment(gx, at, ORDER);
-      }
-    }
-  }
-
-  /**
-   * {@link #backward} from a bf16 {@code g} = dL/dh (rows, d), widened as it is read: the same
-   * arithmetic on the same values as backward on the fp32 copy LibTorch's cast would have made, a
-   * pass and half of g's reads fewer. {@code gx} is fp32 and not g. A copy rather than a flag, for
-   * the reason given in {@link GeluTanhKernel#wholeBf16}. The rest as there: writes dL/dx into
-   * {@code gx} and adds dL/dshift and dL/dscale, summed over each sample's tokens, into {@code
-   * gShift} and {@code gScale}: rows of {@code d} floats {@code condStride} floats apart, one per
-   * sample. With xhat = (x - mean) rstd and u = g scale1, dL/dx = rstd (u - mean(u) - xhat mean(u
-   * xhat)), plus {@code residual} (fp32, (rows, d)) when it is not null: the gradient x gets from
-   * another reader (the gated residual), added as the autograd engine would add it.
-   */
-  static void backwardBf16Grad(
-      MemorySegment g,
-      MemorySegment x,
-      MemorySegment scale1,
-      MemorySegment stats,
-      MemorySegment gx,
-      MemorySegment residual,
-      MemorySegment gShift,
-      MemorySegment gScale,
-      long rows,
-      long tokens,
-      int d,
-      long condStride) {
-    float[] lanes = new float[F.length()];
-    long rowBytes = 4L * d;
-    for (long r = 0; r < rows; r++) {
-      long base = r * rowBytes, cond = (r / tokens) * rowBytes, half = r * 2L * d;
-      long acc = (r / tokens) * 4L * condStride;
-      float mean = stats.getAtIndex(JAVA_FLOAT, 2 * r);
-      float rstd = stats.getAtIndex(JAVA_FLOAT, 2 * r + 1);
-      FloatVector sumU = FloatVector.zero(F), sumUXhat = FloatVector.zero(F);
-      for (int i = 0; i < d; i += F.length()) {
-        long at = base + 4L * i, c = cond + 4L * i, a = acc + 4L * i;
-        FloatVector gv =
-            ((IntVector)
-                    ShortVector.fromMemorySegment(S, g, half + 2L * i, ORDER)
-                        .convertShape(VectorOperators.S2I, I, 0))
-                .lanewise(VectorOperators.LSHL, 16)
-                .reinterpretAsFloats();
-        FloatVector xhat = FloatVector.fromMemorySegment(F, x, at, ORDER).sub(mean).mul(rstd);
-        FloatVector u = gv.mul(FloatVector.fromMemorySegment(F, scale1, c, ORDER));
-        sumU = sumU.add(u);
-        sumUXhat = u.fma(xhat, sumUXhat);
-        FloatVector.fromMemorySegment(F, gShift, a, ORDER)
-            .add(gv)
-            .intoMemorySegment(gShift, a, ORDER);
-        gv.fma(xhat, FloatVector.fromMemorySegment(F, gScale, a, ORDER))
-            .intoMemorySegment(gScale, a, ORDER);
-      }
-      sumU.intoArray(lanes, 0);
-      float meanU = 0;
-      for (float v : lanes) meanU += v;
-      meanU /= d;
-      sumUXhat.intoArray(lanes, 0);
-      float meanUXhat = 0;
-      for (float v : lanes) meanUXhat += v;
-      meanUXhat /= d;
-      for (int i = 0; i < d; i += F.length()) {
-        long at = base + 4L * i, c = cond + 4L * i;
-        FloatVector xhat = FloatVector.fromMemorySegment(F, x, at, ORDER).sub(mean).mul(rstd);
-        FloatVector u =
-            ((IntVector)
-                    ShortVector.fromMemorySegment(S, g, half + 2L * i, ORDER)
-                        .convertShape(VectorOperators.S2I, I, 0))
-                .lanewise(VectorOperators.LSHL, 16)
-                .reinterpretAsFloats()
                 .mul(FloatVector.fromMemorySegment(F, scale1, c, ORDER));
         FloatVector v = xhat.mul(-meanUXhat).add(u).sub(meanU).mul(rstd);
         if (residual != null) v = v.add(FloatVector.fromMemorySegment(F, residual, at, ORDER));
