@@ -26,6 +26,8 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * FusedBackward}: the result is made as a cast (bf16) or copy (fp32) of a view of x, which the pass
  * then overwrites, and the view's gradient hook returns dL/dx; dL/dshift and dL/dscale are added
  * into m's gradient by a hook on m, which the backward reaches after every op that read m's chunks.
+ * A DiT block's two sublayers ({@link #sublayer}) add the gated residual, fused the same way, with
+ * the gate's gradient going into m's by the same hook.
  *
  * <p>Fused where {@link GeluTanh#FUSED} holds (the same Vector API conditions), on contiguous fp32
  * CPU activations whose last dimension is a whole number of vectors, on threads whose ATen pool has
