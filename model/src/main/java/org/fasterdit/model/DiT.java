@@ -81,9 +81,8 @@ public final class DiT implements AutoCloseable {
   public Tensor forward(Tensor x, Tensor t, Tensor y) {
     // the patch embedding is bf16 under autocast: cast before adding the fp32 table (a mixed-dtype
     // add runs a scalar loop on CPU, docs/libtorch-from-java.md). The sum is made contiguous once:
-    // the
-    // embedding is a transposed view, elementwise outputs keep their input's layout, so without it
-    // the whole residual stream stays transposed and every layer norm copies it, forward and
+    // the embedding is a transposed view, elementwise outputs keep their input's layout, so without
+    // it the whole residual stream stays transposed and every layer norm copies it, forward and
     // backward (~2% of a bf16 DiT-S/2 step's CPU time, benchmarks/RESULTS.md).
     Tensor h =
         xEmbedder

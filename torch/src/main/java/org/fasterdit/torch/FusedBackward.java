@@ -46,10 +46,6 @@ public final class FusedBackward {
     }
 
     /**
-     * Ends the scope. Throws if a recorded op never got its backward (the backward did not reach
-     * it, or none ran); what those ops held is freed either way.
-     */
-    /**
      * The loss to run the backward from: {@code loss} plus a zero that depends on what the fused
      * ops of this scope need the backward to reach ({@link #reach}); {@code loss} itself when there
      * is none.
@@ -62,6 +58,10 @@ public final class FusedBackward {
       return withZero;
     }
 
+    /**
+     * Ends the scope. Throws if a recorded op never got its backward (the backward did not reach
+     * it, or none ran); what those ops held is freed either way.
+     */
     @Override
     public void close() {
       if (closed) return;
