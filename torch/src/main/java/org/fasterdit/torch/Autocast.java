@@ -57,6 +57,11 @@ public final class Autocast implements AutoCloseable {
     return is_autocast_enabled(device);
   }
 
+  /** The dtype autocast computes matmuls in on CPU here: its dtype when on, else fp32. */
+  static ScalarType cpuDtype() {
+    return active(DeviceType.CPU) ? get_autocast_dtype(DeviceType.CPU).intern() : ScalarType.Float;
+  }
+
   @Override
   public void close() {
     if (closed) return;

@@ -5,7 +5,6 @@ import org.bytedeco.pytorch.GradMode;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch;
-import org.bytedeco.pytorch.global.torch.DeviceType;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
@@ -86,9 +85,7 @@ public final class GeluTanh {
     boolean graph =
         GradMode.is_enabled()
             && (x.requires_grad() || weight.requires_grad() || bias.requires_grad());
-    boolean bf16 =
-        Autocast.active(DeviceType.CPU)
-            && torch.get_autocast_dtype(DeviceType.CPU).intern() == ScalarType.BFloat16;
+    boolean bf16 = Autocast.cpuDtype() == ScalarType.BFloat16;
     if (!(FUSED
         && bf16
         && (FusedBackward.recording() || !graph)

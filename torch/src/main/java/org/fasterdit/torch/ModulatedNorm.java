@@ -8,7 +8,6 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
-import org.bytedeco.pytorch.global.torch.DeviceType;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
@@ -156,7 +155,7 @@ public final class ModulatedNorm {
   private record Normed(Tensor h, NormGradient gradient) {}
 
   private Normed normed(Tensor x, int shiftChunk, int scaleChunk) {
-    ScalarType out = outputType();
+    ScalarType out = Autocast.cpuDtype();
     boolean needsGrad = GradMode.is_enabled() && (x.requires_grad() || m.requires_grad());
     boolean withGrad = needsGrad && gradient != null && x.requires_grad();
     if (!fusable(x, out) || (needsGrad && !withGrad))
@@ -239,7 +238,7 @@ public final class ModulatedNorm {
   /** Whether {@link #sublayer} fuses its residual, before the branch's linear layer has run. */
   private boolean residualFusable(Tensor x, Tensor weight, Tensor bias) {
     return conditioningFusable(m, d)
-        && outputType() == ScalarType.BFloat16
+        && Autocast.cpuDtype() == ScalarType.BFloat16
         && x.device().is_cpu()
         && x.scalar_type().intern() == ScalarType.Float
         && x.dim() == 3
@@ -283,11 +282,6 @@ public final class ModulatedNorm {
         m.narrow(1, shiftChunk * d, d).to(ScalarType.Float).unsqueeze(1),
         norm,
         m.narrow(1, scaleChunk * d, d).to(ScalarType.Float).unsqueeze(1).add(Scalars.of(1.0)));
-  }
-
-  private static ScalarType outputType() {
-    if (!Autocast.active(DeviceType.CPU)) return ScalarType.Float;
-    return torch.get_autocast_dtype(DeviceType.CPU).intern();
   }
 
   private static boolean conditioningFusable(Tensor m, long d) {
